@@ -1,0 +1,157 @@
+"""Events of the Segretariato sociale (service ``intake``): requests, appointments, applications.
+
+Fields beyond the envelope may still change until the intake issue is resolved (design
+section 3); after that a change is a new schema version with an upcaster.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+
+from shared.events.catalogue import catalogued
+from shared.events.envelope import LedgerEvent
+from shared.events.personal import (
+    OptionalCodiceFiscale,
+    OptionalPersonalBelfiore,
+    OptionalPersonalDate,
+    OptionalPersonalText,
+    PersonaId,
+    PersonalStr,
+    PersonalText,
+)
+from shared.events.profile import ProfiloStatistico, Sesso
+from shared.events.types import (
+    AreaUtenza,
+    Canale,
+    CodiceBelfiore,
+    CodicePrestazioneSiuss,
+    ShortText,
+)
+
+
+class DatiPersona(BaseModel):
+    """Who the request is about; every identifying field is personal data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nome: PersonalStr
+    cognome: PersonalStr
+    codice_fiscale: OptionalCodiceFiscale = None
+    data_nascita: OptionalPersonalDate = None
+    sesso: Sesso | None = None
+    luogo_nascita: OptionalPersonalBelfiore = None
+    cittadinanza: int | None = None
+    """ISO 3166-1 numeric (Italy 380); its class is also in the statistical profile."""
+
+
+@catalogued
+class DomandaRicevuta(LedgerEvent):
+    """A request (domanda) received by the Segretariato sociale."""
+
+    schema_version = 2
+
+    persona_id: PersonaId
+    persona: DatiPersona
+    comune: CodiceBelfiore
+    canale: Canale
+    bisogno: PersonalText
+    area_utenza: AreaUtenza
+    urgente: bool
+    profilo: ProfiloStatistico
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 predates urgency flags: such a request was not marked urgent."""
+        state["urgente"] = False
+
+
+@catalogued
+class InformazioniFornite(LedgerEvent):
+    """Information given: which services and their access criteria."""
+
+    persona_id: PersonaId
+    servizi: list[ShortText]
+    note: OptionalPersonalText = None
+
+
+@catalogued
+class DomandaOrientata(LedgerEvent):
+    """The request was oriented to a resource of the territorial network."""
+
+    persona_id: PersonaId
+    risorsa_id: UUID
+    motivazione: PersonalText
+
+
+@catalogued
+class AppuntamentoFissato(LedgerEvent):
+    """An appointment booked with a social worker or the front office."""
+
+    persona_id: PersonaId
+    appuntamento_id: UUID
+    inizio: AwareDatetime
+    fine: AwareDatetime
+    con: ShortText
+    """User id of the social worker or operator met."""
+    sportello: ShortText
+
+
+@catalogued
+class AppuntamentoSvolto(LedgerEvent):
+    persona_id: PersonaId
+    appuntamento_id: UUID
+
+
+@catalogued
+class AppuntamentoMancato(LedgerEvent):
+    """A missed appointment is recorded, never deleted."""
+
+    persona_id: PersonaId
+    appuntamento_id: UUID
+
+
+@catalogued
+class AppuntamentoAnnullato(LedgerEvent):
+    persona_id: PersonaId
+    appuntamento_id: UUID
+    motivo: ShortText
+
+
+@catalogued
+class IstanzaIstruita(LedgerEvent):
+    """An application for a service or benefit was opened, with its back-office deadline."""
+
+    persona_id: PersonaId
+    istanza_id: UUID
+    prestazione: CodicePrestazioneSiuss
+    protocollo: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    scadenza: date
+
+
+@catalogued
+class IstanzaCompletata(LedgerEvent):
+    persona_id: PersonaId
+    istanza_id: UUID
+    completata_il: datetime
+
+
+@catalogued
+class DomandaInoltrata(LedgerEvent):
+    """Handed over to the Servizio sociale professionale."""
+
+    persona_id: PersonaId
+    area_utenza: AreaUtenza
+    motivo: PersonalText
+    urgente: bool
+    profilo: ProfiloStatistico
+
+
+@catalogued
+class DomandaChiusa(LedgerEvent):
+    persona_id: PersonaId
+    esito: Literal["informata", "orientata", "inviata", "presa_in_carico", "non_di_competenza"]
+    nota: OptionalPersonalText = None

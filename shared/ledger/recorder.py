@@ -1,0 +1,356 @@
+"""The sealed, append-only event recorder behind every ledger (SQLite or PostgreSQL).
+
+One writer at a time per ledger (design section 12): a lock in the process, and in the
+database ``BEGIN IMMEDIATE`` (SQLite) or an EXCLUSIVE table lock taken first (PostgreSQL),
+so the chain heads are read, the seals computed and the rows inserted under one lock and
+no chain can fork. Positions are assigned here, contiguous from 1, so a relay can track
+"highest contiguous position" without guessing about gaps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    ProcessRecorder,
+    StoredEvent,
+    Subscription,
+    Tracking,
+)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
+
+from shared.db import Engines, retry_when_busy
+from shared.ledger.seals import GENESIS, SealedRecord, compute_seal
+
+Position = BigInteger().with_variant(Integer, "sqlite")  # SQLite: the rowid itself
+
+
+@dataclass(frozen=True)
+class LedgerNotification(Notification):
+    """A stored event with its ledger position and commit time."""
+
+    recorded_at: str
+
+
+def _tables(name: str) -> tuple[MetaData, Table, Table]:
+    metadata = MetaData()
+    events = Table(
+        f"{name}_events",
+        metadata,
+        Column("position", Position, primary_key=True, autoincrement=False),
+        Column("originator_id", String(36), nullable=False),
+        Column("originator_version", Integer, nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("state", LargeBinary, nullable=False),
+        Column("recorded_at", String(40), nullable=False),
+        Column("prev_log_seal", LargeBinary(32), nullable=False),
+        Column("prev_stream_seal", LargeBinary(32), nullable=False),
+        Column("seal", LargeBinary(32), nullable=False),
+        UniqueConstraint("originator_id", "originator_version", name=f"{name}_stream_version"),
+    )
+    tracking = Table(
+        f"{name}_tracking",
+        metadata,
+        Column("application_name", String(100), primary_key=True),
+        Column("notification_id", BigInteger, primary_key=True),
+    )
+    return metadata, events, tracking
+
+
+CommitListener = Callable[[int], None]
+
+
+class LedgerRecorder(ProcessRecorder):
+    def __init__(self, name: str, engines: Engines, seal_key: bytes) -> None:
+        if not name.isidentifier():
+            raise ValueError(f"ledger name {name!r} must be an identifier")
+        self.name = name
+        self.engines = engines
+        self._seal_key = seal_key
+        self._write_lock = threading.Lock()
+        self._metadata, self.events, self.tracking = _tables(name)
+        self._metadata.create_all(engines.writer)
+        self.commit_listeners: list[CommitListener] = []
+
+    # writing
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        tracking: Tracking | None = kwargs.get("tracking")
+        if not stored_events and tracking is None:
+            return []
+        with self._write_lock:
+            positions = retry_when_busy(lambda: self._append(stored_events, tracking))
+        if positions:
+            for listener in self.commit_listeners:
+                listener(positions[-1])
+        return positions
+
+    def _append(self, stored_events: Sequence[StoredEvent], tracking: Tracking | None) -> list[int]:
+        try:
+            with self.engines.writer.begin() as connection:
+                if not self.engines.is_sqlite:
+                    connection.execute(text(f"LOCK TABLE {self.events.name} IN EXCLUSIVE MODE"))
+                rows = self._seal_rows(connection, stored_events)
+                if rows:
+                    connection.execute(insert(self.events), rows)
+                if tracking is not None:
+                    connection.execute(
+                        insert(self.tracking).values(
+                            application_name=tracking.application_name,
+                            notification_id=tracking.notification_id,
+                        )
+                    )
+                return [row["position"] for row in rows]
+        except DatabaseIntegrityError as error:
+            raise IntegrityError(str(error.orig)) from error
+
+    def _seal_rows(
+        self, connection: Connection, stored_events: Sequence[StoredEvent]
+    ) -> list[dict[str, Any]]:
+        head = connection.execute(
+            select(self.events.c.position, self.events.c.seal)
+            .order_by(self.events.c.position.desc())
+            .limit(1)
+        ).first()
+        position, prev_log_seal = (head.position, head.seal) if head else (0, GENESIS)
+        recorded_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        stream_heads: dict[str, tuple[int, bytes]] = {}
+        rows = []
+        for stored in stored_events:
+            originator_id = str(stored.originator_id)
+            if originator_id not in stream_heads:
+                stream_heads[originator_id] = self._stream_head(connection, originator_id)
+            last_version, prev_stream_seal = stream_heads[originator_id]
+            if stored.originator_version != last_version + 1:
+                raise IntegrityError(
+                    f"aggregate {originator_id} is at version {last_version}: "
+                    f"version {stored.originator_version} conflicts"
+                )
+            position += 1
+            seal = compute_seal(
+                self._seal_key,
+                position=position,
+                originator_id=originator_id,
+                originator_version=stored.originator_version,
+                topic=stored.topic,
+                recorded_at=recorded_at,
+                state=stored.state,
+                prev_log_seal=prev_log_seal,
+                prev_stream_seal=prev_stream_seal,
+            )
+            rows.append(
+                {
+                    "position": position,
+                    "originator_id": originator_id,
+                    "originator_version": stored.originator_version,
+                    "topic": stored.topic,
+                    "state": stored.state,
+                    "recorded_at": recorded_at,
+                    "prev_log_seal": prev_log_seal,
+                    "prev_stream_seal": prev_stream_seal,
+                    "seal": seal,
+                }
+            )
+            prev_log_seal = seal
+            stream_heads[originator_id] = (stored.originator_version, seal)
+        return rows
+
+    def _stream_head(self, connection: Connection, originator_id: str) -> tuple[int, bytes]:
+        row = connection.execute(
+            select(self.events.c.originator_version, self.events.c.seal)
+            .where(self.events.c.originator_id == originator_id)
+            .order_by(self.events.c.originator_version.desc())
+            .limit(1)
+        ).first()
+        return (row.originator_version, row.seal) if row else (0, GENESIS)
+
+    # reading
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        c = self.events.c
+        query = select(self.events).where(c.originator_id == str(originator_id))
+        if gt is not None:
+            query = query.where(c.originator_version > gt)
+        if lte is not None:
+            query = query.where(c.originator_version <= lte)
+        query = query.order_by(c.originator_version.desc() if desc else c.originator_version)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engines.reader.connect() as connection:
+            return [self._notification(row) for row in connection.execute(query)]
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        c = self.events.c
+        query = select(self.events)
+        if start is not None:
+            query = query.where(c.position >= start if inclusive_of_start else c.position > start)
+        if stop is not None:
+            query = query.where(c.position <= stop)
+        if topics:
+            query = query.where(c.topic.in_(topics))
+        query = query.order_by(c.position).limit(limit)
+        with self.engines.reader.connect() as connection:
+            return [self._notification(row) for row in connection.execute(query)]
+
+    def max_notification_id(self) -> int | None:
+        with self.engines.reader.connect() as connection:
+            value = connection.execute(select(func.max(self.events.c.position))).scalar()
+            return int(value) if value is not None else None
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[Any]:
+        return PollingSubscription(self, gt=gt, topics=topics)
+
+    def sealed_records(self, batch: int = 1000) -> Iterator[SealedRecord]:
+        """Every stored row in position order, as the verifier needs it."""
+        c = self.events.c
+        last = 0
+        while True:
+            with self.engines.reader.connect() as connection:
+                rows = connection.execute(
+                    select(self.events).where(c.position > last).order_by(c.position).limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield SealedRecord(
+                    position=row.position,
+                    originator_id=row.originator_id,
+                    originator_version=row.originator_version,
+                    topic=row.topic,
+                    recorded_at=row.recorded_at,
+                    state=bytes(row.state),
+                    prev_log_seal=bytes(row.prev_log_seal),
+                    prev_stream_seal=bytes(row.prev_stream_seal),
+                    seal=bytes(row.seal),
+                )
+            last = rows[-1].position
+
+    def heads(self) -> tuple[int, bytes, dict[str, tuple[int, bytes]]]:
+        """The log head and every stream head, as one consistent cut (for checkpoints)."""
+        c = self.events.c
+        with self.engines.reader.connect() as connection:
+            head = connection.execute(
+                select(c.position, c.seal).order_by(c.position.desc()).limit(1)
+            ).first()
+            if head is None:
+                return 0, GENESIS, {}
+            latest = (
+                select(c.originator_id, func.max(c.originator_version).label("version"))
+                .where(c.position <= head.position)
+                .group_by(c.originator_id)
+                .subquery()
+            )
+            rows = connection.execute(
+                select(c.originator_id, c.originator_version, c.seal).join(
+                    latest,
+                    (c.originator_id == latest.c.originator_id)
+                    & (c.originator_version == latest.c.version),
+                )
+            )
+            streams = {r.originator_id: (r.originator_version, bytes(r.seal)) for r in rows}
+        return head.position, bytes(head.seal), streams
+
+    @staticmethod
+    def _notification(row: Any) -> LedgerNotification:
+        return LedgerNotification(
+            originator_id=UUID(row.originator_id),
+            originator_version=row.originator_version,
+            topic=row.topic,
+            state=bytes(row.state),
+            id=row.position,
+            recorded_at=row.recorded_at,
+        )
+
+    # tracking (projections and policies record their position with their effects)
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        self.insert_events([], tracking=tracking)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        c = self.tracking.c
+        with self.engines.reader.connect() as connection:
+            value = connection.execute(
+                select(func.max(c.notification_id)).where(c.application_name == application_name)
+            ).scalar()
+            return int(value) if value is not None else None
+
+    def has_tracking_id(self, application_name: str, notification_id: int | None) -> bool:
+        if notification_id is None:
+            return True
+        c = self.tracking.c
+        with self.engines.reader.connect() as connection:
+            found = connection.execute(
+                select(c.notification_id).where(
+                    c.application_name == application_name, c.notification_id == notification_id
+                )
+            ).first()
+            return found is not None
+
+
+class PollingSubscription(Subscription[LedgerRecorder]):
+    """Yields new notifications as they are recorded, by polling (SQLite has no LISTEN)."""
+
+    POLL_SECONDS = 0.1
+
+    def __init__(self, recorder: LedgerRecorder, gt: int | None, topics: Sequence[str]) -> None:
+        super().__init__(recorder, gt=gt, topics=topics)
+        self._buffer: list[Notification] = []
+
+    def __next__(self) -> Notification:
+        while not self._buffer:
+            if self._has_been_stopped:
+                raise StopIteration
+            self._buffer = list(
+                self._recorder.select_notifications(
+                    self._last_notification_id or 0,
+                    500,
+                    topics=self._topics,
+                    inclusive_of_start=False,
+                )
+            )
+            if not self._buffer:
+                time.sleep(self.POLL_SECONDS)
+        notification = self._buffer.pop(0)
+        self._last_notification_id = notification.id
+        return notification

@@ -1,0 +1,249 @@
+"""Per-person keys, blind indexes and erasure (crypto-shredding), in a store of their own.
+
+Keys are stored wrapped (AES-GCM) by the district's key-encryption key, which lives only
+in the key directory: a copy of this store reads nothing. Erasing a person destroys their
+key and blind-index entries and leaves a tombstone, so that their events still load, with
+their personal fields marked as erased.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import (
+    Column,
+    Connection,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.db import Engines, create_engines, retry_when_busy
+from shared.persons import blind_index
+
+metadata = MetaData()
+person_keys = Table(
+    "person_keys",
+    metadata,
+    Column("person_id", String(20), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+blind_indexes = Table(
+    "blind_indexes",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("digest", LargeBinary(32), primary_key=True),
+    Column("person_id", String(20), primary_key=True),
+)
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("person_id", String(20), primary_key=True),
+    Column("erased_at", String(40), nullable=False),
+)
+
+KEY_CACHE_SECONDS = 30.0
+"""How long another process may still decrypt with a key after an erasure elsewhere."""
+
+
+class KeyStoreError(Exception):
+    pass
+
+
+class PersonErasedError(KeyStoreError):
+    """The person was erased: nothing new may be written about them under that id."""
+
+
+class UnknownPersonError(KeyStoreError):
+    """No key and no erasure for this person: the key store does not match the ledger."""
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    person_id: str
+    key: bytes | None
+    """None once the person has been erased."""
+
+
+class KeyStore:
+    def __init__(self, url: str, key_encryption_key: bytes, blind_index_key: bytes) -> None:
+        self._engines: Engines = create_engines(url)
+        self._kek = AESGCM(key_encryption_key)
+        self._blind_index_key = blind_index_key
+        self._cache: dict[str, tuple[float, PersonKey]] = {}
+        self._cache_lock = threading.Lock()
+        metadata.create_all(self._engines.writer)
+
+    def close(self) -> None:
+        self._engines.dispose()
+
+    # keys
+
+    def key_for_writing(self, person_id: str) -> bytes:
+        """The person's key, created on first use; refuses an erased person."""
+        try:
+            found = self.lookup(person_id)
+        except UnknownPersonError:
+            pass
+        else:
+            if found.key is None:
+                raise PersonErasedError(person_id)
+            return found.key
+        retry_when_busy(lambda: self._create_key(person_id))
+        self._forget(person_id)
+        created = self.lookup(person_id)
+        if created.key is None:
+            raise PersonErasedError(person_id)
+        return created.key
+
+    def lookup(self, person_id: str) -> PersonKey:
+        """The person's key, ``key=None`` if erased; UnknownPersonError if never known."""
+        now = time.monotonic()
+        with self._cache_lock:
+            cached = self._cache.get(person_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        with self._engines.reader.connect() as connection:
+            row = connection.execute(
+                select(person_keys.c.wrapped_key).where(person_keys.c.person_id == person_id)
+            ).first()
+            erased = row is None and self._is_erased(person_id, connection)
+        if row is not None:
+            result = PersonKey(person_id, self._unwrap(person_id, row.wrapped_key))
+        elif erased:
+            result = PersonKey(person_id, None)
+        else:
+            raise UnknownPersonError(person_id)
+        with self._cache_lock:
+            self._cache[person_id] = (now + KEY_CACHE_SECONDS, result)
+        return result
+
+    def _create_key(self, person_id: str) -> None:
+        wrapped = self._wrap(person_id, os.urandom(32))
+        with self._engines.writer.begin() as connection:
+            connection.execute(
+                self._insert_ignore(person_keys).values(
+                    person_id=person_id, wrapped_key=wrapped, created_at=_now()
+                )
+            )
+
+    def _wrap(self, person_id: str, key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._kek.encrypt(nonce, key, _key_aad(person_id))
+
+    def _unwrap(self, person_id: str, wrapped: bytes) -> bytes:
+        try:
+            return self._kek.decrypt(wrapped[:12], wrapped[12:], _key_aad(person_id))
+        except InvalidTag:
+            raise KeyStoreError(
+                "a person key does not open with this key-encryption key: "
+                "wrong key directory, or a tampered key store"
+            ) from None
+
+    def _is_erased(self, person_id: str, connection: Connection | None = None) -> bool:
+        query = select(erasures.c.person_id).where(erasures.c.person_id == person_id)
+        if connection is not None:
+            return connection.execute(query).first() is not None
+        with self._engines.reader.connect() as own:
+            return own.execute(query).first() is not None
+
+    def _forget(self, person_id: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(person_id, None)
+
+    # returning persons
+
+    def remember(
+        self,
+        person_id: str,
+        *,
+        codice_fiscale: str | None = None,
+        nome: str | None = None,
+        cognome: str | None = None,
+        data_nascita: date | None = None,
+    ) -> None:
+        """Records the blind indexes by which this person will be recognised."""
+        digests = []
+        if codice_fiscale:
+            digest = blind_index.codice_fiscale_index(self._blind_index_key, codice_fiscale)
+            digests.append((blind_index.CODICE_FISCALE, digest))
+        if nome and cognome and data_nascita:
+            digests.append(
+                (
+                    blind_index.NAME_AND_BIRTH_DATE,
+                    blind_index.name_index(self._blind_index_key, nome, cognome, data_nascita),
+                )
+            )
+        if not digests:
+            return
+        self.key_for_writing(person_id)
+
+        def write() -> None:
+            with self._engines.writer.begin() as connection:
+                for kind, digest in digests:
+                    connection.execute(
+                        self._insert_ignore(blind_indexes).values(
+                            kind=kind, digest=digest, person_id=person_id
+                        )
+                    )
+
+        retry_when_busy(write)
+
+    def find_by_codice_fiscale(self, codice_fiscale: str) -> list[str]:
+        digest = blind_index.codice_fiscale_index(self._blind_index_key, codice_fiscale)
+        return self._find(blind_index.CODICE_FISCALE, digest)
+
+    def find_by_name(self, nome: str, cognome: str, data_nascita: date) -> list[str]:
+        digest = blind_index.name_index(self._blind_index_key, nome, cognome, data_nascita)
+        return self._find(blind_index.NAME_AND_BIRTH_DATE, digest)
+
+    def _find(self, kind: str, digest: bytes) -> list[str]:
+        with self._engines.reader.connect() as connection:
+            rows = connection.execute(
+                select(blind_indexes.c.person_id)
+                .where(blind_indexes.c.kind == kind, blind_indexes.c.digest == digest)
+                .order_by(blind_indexes.c.person_id)
+            )
+            return [row.person_id for row in rows]
+
+    # erasure
+
+    def erase(self, person_id: str) -> None:
+        """Destroys the person's key and blind indexes; their data becomes unreadable."""
+
+        def write() -> None:
+            with self._engines.writer.begin() as connection:
+                connection.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
+                connection.execute(
+                    delete(blind_indexes).where(blind_indexes.c.person_id == person_id)
+                )
+                connection.execute(
+                    self._insert_ignore(erasures).values(person_id=person_id, erased_at=_now())
+                )
+
+        retry_when_busy(write)
+        self._forget(person_id)
+
+    def _insert_ignore(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        if self._engines.is_sqlite:
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
+
+
+def _key_aad(person_id: str) -> bytes:
+    return f"ambito.person-key\x00{person_id}".encode()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,0 +1,44 @@
+"""Settings, from ``AMBITO_*`` environment variables (documented in README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.db import sqlite_url
+
+SERVICES = ("intake", "casework", "network", "reporting")
+"""The four services, each with a ledger of its own."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AMBITO_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("ambito-data"))
+    """Ledgers (one SQLite file per service) and the key store, in embedded mode."""
+    key_dir: Path = Field(default=Path("ambito-keys"))
+    """District secrets and checkpoints; must lie outside the data directory."""
+    ledger_url: str | None = None
+    """SQLAlchemy URL of the ledgers' database; ``{service}`` in it is replaced by the
+    service name (one database per service). Unset: SQLite files under data_dir."""
+    keystore_url: str | None = None
+    """SQLAlchemy URL of the person key store. Unset: SQLite file under data_dir."""
+    checkpoint_every: int = Field(default=500, ge=1)
+    checkpoint_seconds: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _keys_outside_data(self) -> Settings:
+        data, keys = self.data_dir.resolve(), self.key_dir.resolve()
+        if keys == data or data in keys.parents:
+            raise ValueError("AMBITO_KEY_DIR must lie outside AMBITO_DATA_DIR")
+        return self
+
+    def ledger_database_url(self, service: str) -> str:
+        if self.ledger_url:
+            return self.ledger_url.replace("{service}", service)
+        return sqlite_url(self.data_dir / f"{service}.sqlite")
+
+    def keystore_database_url(self) -> str:
+        return self.keystore_url or sqlite_url(self.data_dir / "keystore.sqlite")
