@@ -41,6 +41,14 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, None for any other database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
 def create_engines(url: str) -> Engines:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -20,8 +20,8 @@ BLIND_INDEX_KEY = "blind-index.key"
 KEY_ENCRYPTION_KEY = "kek.key"
 CHECKPOINT_KEY = "checkpoint.key"
 CHECKPOINT_PUBLIC_KEY = "checkpoint.pub"
-TOKEN_KEY = "token.key"
-TOKEN_PUBLIC_KEY = "token.pub"
+TOKEN_KEY = "token.key"  # noqa: S105 - a file name, not a secret
+TOKEN_PUBLIC_KEY = "token.pub"  # noqa: S105
 CHECKPOINTS_DIR = "checkpoints"
 
 SYMMETRIC = (SEAL_KEY, BLIND_INDEX_KEY, KEY_ENCRYPTION_KEY)

@@ -136,6 +136,8 @@ class LedgerEvent(BaseModel):
             if context.occurred_at is not None:
                 data.pop("occurred_at", None)
                 data["timestamp"] = context.occurred_at
+        if "timestamp" not in data and "occurred_at" not in data:
+            data["timestamp"] = datetime.now(UTC)
         if "event_id" not in data:
             data["event_id"] = cls._new_event_id(data, context)
         return data

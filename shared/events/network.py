@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
-from shared.events.types import AreaUtenza, CodiceBelfiore, CodicePrestazioneSiuss, LongText, ShortText
+from shared.events.types import (
+    AreaUtenza,
+    CodiceBelfiore,
+    CodicePrestazioneSiuss,
+    LongText,
+    ShortText,
+)
 
 TipoRisorsa = Literal[
     "servizio_comunale",

@@ -109,7 +109,9 @@ class CheckpointLog:
                 signature = base64.b64decode(record.pop("signature"))
                 checkpoint = Checkpoint(**record)
             except (ValueError, TypeError, KeyError) as error:
-                raise CheckpointFileError(f"{self.path}, line {number}: unreadable ({error})") from None
+                raise CheckpointFileError(
+                    f"{self.path}, line {number}: unreadable ({error})"
+                ) from None
             yield SignedCheckpoint(checkpoint, signature, hashlib.sha256(line).hexdigest())
 
     def latest_position(self) -> int:

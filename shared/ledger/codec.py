@@ -43,7 +43,9 @@ class PersonalDataCodec:
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
 
-    def encrypt(self, model: type[BaseModel], data: dict[str, Any], event_id: UUID) -> dict[str, Any]:
+    def encrypt(
+        self, model: type[BaseModel], data: dict[str, Any], event_id: UUID
+    ) -> dict[str, Any]:
         return self._encrypt(model, data, event_id, "", ())
 
     def _encrypt(
@@ -74,7 +76,9 @@ class PersonalDataCodec:
                 result[item.key] = self._encrypt(item.model, value, event_id, f"{path}.", scopes)
         return result
 
-    def _encrypt_value(self, person_id: str, event_id: UUID, path: str, value: Any) -> dict[str, str]:
+    def _encrypt_value(
+        self, person_id: str, event_id: UUID, path: str, value: Any
+    ) -> dict[str, str]:
         if value == ERASED_VALUE:
             raise PersonalDataError(f"{path}: an erased value cannot be stored again")
         key = self.keystore.key_for_writing(person_id)

@@ -103,9 +103,10 @@ class LedgerMapper(Mapper[UUID]):
         while version < cls.schema_version:
             getattr(cls, f"upcast_v{version}_v{version + 1}")(data)
             version += 1
-        if str(data.get("aggregate_id")) != str(stored_event.originator_id) or data.get(
-            "aggregate_version"
-        ) != stored_event.originator_version:
+        if (
+            str(data.get("aggregate_id")) != str(stored_event.originator_id)
+            or data.get("aggregate_version") != stored_event.originator_version
+        ):
             raise MapperDeserialisationError("stored columns and event state disagree")
         recorded_at = getattr(stored_event, "recorded_at", None)
         if recorded_at is not None:

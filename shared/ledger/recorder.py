@@ -37,6 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
+    inspect,
     select,
     text,
 )
@@ -84,7 +85,9 @@ CommitListener = Callable[[int], None]
 
 
 class LedgerRecorder(ProcessRecorder):
-    def __init__(self, name: str, engines: Engines, seal_key: bytes) -> None:
+    def __init__(
+        self, name: str, engines: Engines, seal_key: bytes, *, create: bool = True
+    ) -> None:
         if not name.isidentifier():
             raise ValueError(f"ledger name {name!r} must be an identifier")
         self.name = name
@@ -92,8 +95,12 @@ class LedgerRecorder(ProcessRecorder):
         self._seal_key = seal_key
         self._write_lock = threading.Lock()
         self._metadata, self.events, self.tracking = _tables(name)
-        self._metadata.create_all(engines.writer)
+        if create:
+            self._metadata.create_all(engines.writer)
         self.commit_listeners: list[CommitListener] = []
+
+    def exists(self) -> bool:
+        return inspect(self.engines.reader).has_table(self.events.name)
 
     # writing
 

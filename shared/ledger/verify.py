@@ -52,9 +52,7 @@ class VerificationReport:
         if first is not None:
             return f"{self.ledger}: BROKEN, {first.describe()}"
         unprotected = self.events - self.last_checkpoint_position
-        tail = (
-            f"; {unprotected} newer events await the next checkpoint" if unprotected > 0 else ""
-        )
+        tail = f"; {unprotected} newer events await the next checkpoint" if unprotected > 0 else ""
         return (
             f"{self.ledger}: ok, {self.events} events, {self.checkpoints} checkpoints "
             f"(last at position {self.last_checkpoint_position}){tail}"
@@ -92,16 +90,16 @@ def verify_ledger(
             if problem is not None:
                 report.broken.append(_link(record, problem))
                 return report
-    for position, missing in sorted(by_position.items()):
-        sequences = ", ".join(f"#{c.checkpoint.sequence}" for c in missing)
+    if by_position:
+        covered = max(by_position)
+        sequence = max(c.checkpoint.sequence for c in by_position[covered])
         report.broken.append(
             BrokenLink(
-                position,
-                f"event missing: checkpoint {sequences} covers position {position}, "
+                expected_position,
+                f"events missing: checkpoint #{sequence} covers up to position {covered}, "
                 f"but the ledger ends at position {expected_position - 1}",
             )
         )
-        break
     return report
 
 

@@ -1,0 +1,38 @@
+# Ambito: the two commands are `make run` (from the runtime issue on) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: venv test lint typecheck unit bench postgres clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+postgres:
+	deploy/postgres/pg install
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+## The whole suite: lint, types, unit and integration tests on SQLite and a real PostgreSQL.
+test: venv postgres lint typecheck
+	$(BIN)/pytest
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+## Ledger throughput against raw inserts, SQLite and PostgreSQL.
+bench: venv postgres
+	$(BIN)/python -m bench.ledger
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,142 @@
+"""The ``ambito`` command: the composition root (design section 11)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from shared.db import create_engines, sqlite_file
+from shared.events import catalogue_json_schema
+from shared.keys import (
+    KeyDirectoryError,
+    init_key_directory,
+    load_checkpoint_public_key,
+    load_seal_key,
+)
+from shared.ledger.checkpoints import CheckpointLog
+from shared.ledger.district import District, open_district
+from shared.ledger.recorder import LedgerRecorder
+from shared.ledger.verify import verify_ledger
+from shared.settings import SERVICES, Settings
+
+service_option = click.option(
+    "--service",
+    "services",
+    multiple=True,
+    type=click.Choice(SERVICES),
+    help="Only this service's ledger (repeatable); default: all.",
+)
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Overrides AMBITO_DATA_DIR.")
+@click.option("--key-dir", type=click.Path(path_type=Path), help="Overrides AMBITO_KEY_DIR.")
+@click.pass_context
+def main(context: click.Context, data_dir: Path | None, key_dir: Path | None) -> None:
+    """Ambito: the case ledger of a district's social services."""
+    overrides: dict[str, Path] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if key_dir is not None:
+        overrides["key_dir"] = key_dir
+    try:
+        context.obj = Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@main.command()
+@click.pass_obj
+def init(settings: Settings) -> None:
+    """Create the district secrets in the key directory (never overwrites one)."""
+    created = init_key_directory(settings.key_dir)
+    if created:
+        click.echo(f"{settings.key_dir}: created {', '.join(created)}")
+    else:
+        click.echo(f"{settings.key_dir}: all district secrets already present")
+
+
+@main.group()
+def events() -> None:
+    """The event catalogue."""
+
+
+@events.command("schema")
+def events_schema() -> None:
+    """Print the JSON Schema of the whole event catalogue."""
+    click.echo(json.dumps(catalogue_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.group()
+def audit() -> None:
+    """Seals and checkpoints of the ledgers."""
+
+
+@audit.command("checkpoint")
+@service_option
+@click.pass_obj
+def audit_checkpoint(settings: Settings, services: tuple[str, ...]) -> None:
+    """Sign and record the chain heads of the ledgers now."""
+    district = _open(settings)
+    try:
+        for service in services or SERVICES:
+            checkpoint = district.ledger(service).checkpoint()
+            click.echo(
+                f"{service}: checkpoint #{checkpoint.sequence} at position {checkpoint.position}"
+            )
+    finally:
+        district.close()
+
+
+@audit.command("verify")
+@service_option
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, path_type=Path),
+    help="Checkpoint public key (default: checkpoint.pub in the key directory).",
+)
+@click.pass_obj
+def audit_verify(settings: Settings, services: tuple[str, ...], public_key: Path | None) -> None:
+    """Recompute every seal and check the ledgers against the signed checkpoints.
+
+    Exits 1 naming the first broken link of each broken ledger, 0 when all verify.
+    """
+    try:
+        seal_key = load_seal_key(settings.key_dir)
+        verification_key = load_checkpoint_public_key(public_key or settings.key_dir)
+    except KeyDirectoryError as error:
+        raise click.ClickException(str(error)) from None
+    broken = False
+    for service in services or SERVICES:
+        url = settings.ledger_database_url(service)
+        database_file = sqlite_file(url)
+        if database_file is not None and not database_file.exists():
+            click.echo(f"{service}: no ledger yet")
+            continue
+        engines = create_engines(url)
+        try:
+            recorder = LedgerRecorder(service, engines, seal_key, create=False)
+            if not recorder.exists():
+                click.echo(f"{service}: no ledger yet")
+                continue
+            log = CheckpointLog(settings.key_dir / "checkpoints", service)
+            report = verify_ledger(recorder, seal_key, log, verification_key)
+        finally:
+            engines.dispose()
+        click.echo(report.summary())
+        broken = broken or not report.ok
+    sys.exit(1 if broken else 0)
+
+
+def _open(settings: Settings) -> District:
+    try:
+        return open_district(settings)
+    except KeyDirectoryError as error:
+        raise click.ClickException(str(error)) from None
+
+
+if __name__ == "__main__":
+    main()
