@@ -150,14 +150,13 @@ class LedgerRecorder(ProcessRecorder):
         rows = []
         for stored in stored_events:
             originator_id = str(stored.originator_id)
-            if originator_id not in stream_heads:
-                stream_heads[originator_id] = self._stream_head(connection, originator_id)
-            last_version, prev_stream_seal = stream_heads[originator_id]
-            if stored.originator_version != last_version + 1:
-                raise IntegrityError(
-                    f"aggregate {originator_id} is at version {last_version}: "
-                    f"version {stored.originator_version} conflicts"
-                )
+            version = stored.originator_version
+            if originator_id in stream_heads:
+                last_version, prev_stream_seal = stream_heads[originator_id]
+                if version != last_version + 1:
+                    raise IntegrityError(f"aggregate {originator_id}: version {version} conflicts")
+            else:
+                prev_stream_seal = self._previous_stream_seal(connection, originator_id, version)
             position += 1
             seal = compute_seal(
                 self._seal_key,
@@ -187,14 +186,22 @@ class LedgerRecorder(ProcessRecorder):
             stream_heads[originator_id] = (stored.originator_version, seal)
         return rows
 
-    def _stream_head(self, connection: Connection, originator_id: str) -> tuple[int, bytes]:
-        row = connection.execute(
-            select(self.events.c.originator_version, self.events.c.seal)
-            .where(self.events.c.originator_id == originator_id)
-            .order_by(self.events.c.originator_version.desc())
-            .limit(1)
-        ).first()
-        return (row.originator_version, row.seal) if row else (0, GENESIS)
+    def _previous_stream_seal(
+        self, connection: Connection, originator_id: str, version: int
+    ) -> bytes:
+        """The seal of the stream's previous event. A first version needs no lookup: the
+        unique (aggregate, version) constraint refuses a second one at insert."""
+        if version == 1:
+            return GENESIS
+        c = self.events.c
+        seal = connection.execute(
+            select(c.seal).where(
+                c.originator_id == originator_id, c.originator_version == version - 1
+            )
+        ).scalar()
+        if seal is None:
+            raise IntegrityError(f"aggregate {originator_id}: version {version} has no predecessor")
+        return bytes(seal)
 
     # reading
 

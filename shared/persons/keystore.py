@@ -91,21 +91,33 @@ class KeyStore:
     # keys
 
     def key_for_writing(self, person_id: str) -> bytes:
-        """The person's key, created on first use; refuses an erased person."""
-        try:
-            found = self.lookup(person_id)
-        except UnknownPersonError:
-            pass
-        else:
-            if found.key is None:
+        """The person's key, created on first use (one transaction); refuses an erased person."""
+        with self._cache_lock:
+            cached = self._cache.get(person_id)
+        if cached and cached[0] > time.monotonic() and cached[1].key is not None:
+            return cached[1].key
+        wrapped = retry_when_busy(lambda: self._get_or_create(person_id))
+        result = PersonKey(person_id, self._unwrap(person_id, wrapped))
+        with self._cache_lock:
+            self._cache[person_id] = (time.monotonic() + KEY_CACHE_SECONDS, result)
+        assert result.key is not None
+        return result.key
+
+    def _get_or_create(self, person_id: str) -> bytes:
+        with self._engines.writer.begin() as connection:
+            if self._is_erased(person_id, connection):
                 raise PersonErasedError(person_id)
-            return found.key
-        retry_when_busy(lambda: self._create_key(person_id))
-        self._forget(person_id)
-        created = self.lookup(person_id)
-        if created.key is None:
-            raise PersonErasedError(person_id)
-        return created.key
+            connection.execute(
+                self._insert_ignore(person_keys).values(
+                    person_id=person_id,
+                    wrapped_key=self._wrap(person_id, os.urandom(32)),
+                    created_at=_now(),
+                )
+            )
+            wrapped = connection.execute(
+                select(person_keys.c.wrapped_key).where(person_keys.c.person_id == person_id)
+            ).scalar_one()
+        return bytes(wrapped)
 
     def lookup(self, person_id: str) -> PersonKey:
         """The person's key, ``key=None`` if erased; UnknownPersonError if never known."""
@@ -128,15 +140,6 @@ class KeyStore:
         with self._cache_lock:
             self._cache[person_id] = (now + KEY_CACHE_SECONDS, result)
         return result
-
-    def _create_key(self, person_id: str) -> None:
-        wrapped = self._wrap(person_id, os.urandom(32))
-        with self._engines.writer.begin() as connection:
-            connection.execute(
-                self._insert_ignore(person_keys).values(
-                    person_id=person_id, wrapped_key=wrapped, created_at=_now()
-                )
-            )
 
     def _wrap(self, person_id: str, key: bytes) -> bytes:
         nonce = os.urandom(12)
