@@ -116,14 +116,51 @@ def _nested_model(annotation: Any) -> tuple[bool, type[BaseModel]] | None:
     return None
 
 
+ENCRYPTED_FIELD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "A personal value as stored and published: AES-GCM under the key of the person "
+        "'persona', base64 of nonce and ciphertext."
+    ),
+    "properties": {
+        "$enc": {"type": "string", "contentEncoding": "base64"},
+        "persona": {"type": "string", "pattern": "^[A-Z0-9]{20}$"},
+    },
+    "required": ["$enc", "persona"],
+    "additionalProperties": False,
+}
+ENCRYPTED_FIELD = "CampoCifrato"
+
+
+def _admit_ciphertext(
+    schema: dict[str, Any], model: type[BaseModel], definitions: dict[str, Any], seen: set[str]
+) -> None:
+    """Lets each personal property be its encrypted form too, as the ledger and Kafka carry it."""
+    for item in personal_plan(model):
+        if isinstance(item, PersonalLeaf):
+            clear = schema["properties"][item.key]
+            moved = {k: clear.pop(k) for k in ("title", "default", "description") if k in clear}
+            schema["properties"][item.key] = {
+                **moved,
+                "anyOf": [clear, {"$ref": f"#/$defs/{ENCRYPTED_FIELD}"}],
+                "x-personal": True,
+            }
+        elif item.model.__name__ not in seen:
+            seen.add(item.model.__name__)
+            _admit_ciphertext(definitions[item.model.__name__], item.model, definitions, seen)
+
+
 def catalogue_json_schema() -> dict[str, Any]:
-    """JSON Schema (2020-12) of every catalogued event as it is published (wire form)."""
-    definitions: dict[str, Any] = {}
+    """JSON Schema (2020-12) of every catalogued event as published: personal properties
+    (marked ``x-personal``) are valid both clear and in their encrypted form."""
+    definitions: dict[str, Any] = {ENCRYPTED_FIELD: ENCRYPTED_FIELD_SCHEMA}
     variants: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for name in sorted(CATALOGUE):
         cls = CATALOGUE[name]
         schema = cls.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
         definitions.update(schema.pop("$defs", {}))
+        _admit_ciphertext(schema, cls, definitions, seen)
         schema["properties"] = {
             "type": {"const": name},
             "schema_version": {"const": cls.schema_version},
@@ -139,7 +176,7 @@ def catalogue_json_schema() -> dict[str, Any]:
         "title": "Ambito event catalogue",
         "description": (
             "Every event a ledger of Ambito may hold, in its published form. Personal "
-            "fields travel encrypted as {'$enc', 'persona'} objects (see docs/architecture.md)."
+            "properties travel encrypted (CampoCifrato), see docs/architecture.md."
         ),
         "oneOf": variants,
         "discriminator": {"propertyName": "type"},

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4, uuid5
 
 from pydantic import (
@@ -176,7 +176,3 @@ class LedgerEvent(BaseModel):
     @property
     def aggregate_version(self) -> int:
         return self.originator_version
-
-    def recorded(self, recorded_at: datetime) -> Self:
-        """This event as the ledger committed it."""
-        return self.model_copy(update={"recorded_at": recorded_at})

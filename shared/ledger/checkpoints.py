@@ -147,19 +147,27 @@ class Checkpointer:
 
     def checkpoint(self) -> Checkpoint:
         with self._lock:
-            written = self.log.append(self.recorder, self._private_key)
-            self._checkpointed = written.position
-            self._last_time = time.monotonic()
-            return written
+            return self._write()
+
+    def _write(self) -> Checkpoint:
+        written = self.log.append(self.recorder, self._private_key)
+        self._checkpointed = written.position
+        self._last_time = time.monotonic()
+        return written
 
     def _after_commit(self, position: int) -> None:
-        if position - self._checkpointed >= self.every:
-            self.checkpoint()
+        if position - self._checkpointed < self.every:
+            return
+        with self._lock:
+            if position - self._checkpointed >= self.every:  # not done meanwhile by another thread
+                self._write()
+
+    def pending(self) -> bool:
+        return (self.recorder.max_notification_id() or 0) > self._checkpointed
 
     def tick(self) -> Checkpoint | None:
         """A checkpoint if events are pending and ``seconds`` have passed since the last one."""
-        pending = (self.recorder.max_notification_id() or 0) > self._checkpointed
-        if pending and time.monotonic() - self._last_time >= self.seconds:
+        if self.pending() and time.monotonic() - self._last_time >= self.seconds:
             return self.checkpoint()
         return None
 

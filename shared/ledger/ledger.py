@@ -22,6 +22,7 @@ class Ledger:
         *,
         checkpoint_every: int = 500,
         checkpoint_seconds: float = 60.0,
+        checkpoint_timer: bool = True,
     ) -> None:
         self.name = name
         self.keys = keys
@@ -36,6 +37,8 @@ class Ledger:
             every=checkpoint_every,
             seconds=checkpoint_seconds,
         )
+        if checkpoint_timer:
+            self.checkpointer.start()
 
     def checkpoint(self) -> Checkpoint:
         return self.checkpointer.checkpoint()
@@ -46,5 +49,9 @@ class Ledger:
         )
 
     def close(self) -> None:
+        """Stops the checkpoint timer and signs what is still pending, so that a clean
+        shutdown leaves no event outside a checkpoint."""
         self.checkpointer.stop()
+        if self.checkpointer.pending():
+            self.checkpointer.checkpoint()
         self.engines.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from uuid import uuid4
 
 import jsonschema
@@ -15,8 +16,10 @@ from eventsourcing.persistence import StoredEvent
 from services.cli import main
 from shared.events import CATALOGUE, CommandContext, LedgerEvent, acting, new_person_id
 from shared.events.intake import DomandaRicevuta
+from shared.keys import DistrictKeys
 from shared.ledger.ledger import Ledger
 from shared.ledger.mapper import canonical_json
+from shared.persons.keystore import KeyStore
 from tests.support.samples import sample_event
 
 
@@ -86,7 +89,10 @@ def test_an_older_schema_version_is_upcast_on_read_and_never_rewritten(
     assert ledger.verify().ok
 
 
-def test_events_schema_command_publishes_a_schema_every_event_validates_against() -> None:
+def test_events_schema_command_publishes_a_schema_every_event_validates_against(
+    keys: DistrictKeys, tmp_path: Path
+) -> None:
+    """Both forms: the event as a service sees it, and as the ledger stores and Kafka carries it."""
     result = CliRunner().invoke(main, ["events", "schema"])
     assert result.exit_code == 0, result.output
     schema = json.loads(result.output)
@@ -94,6 +100,10 @@ def test_events_schema_command_publishes_a_schema_every_event_validates_against(
     assert set(schema["$defs"]) >= set(CATALOGUE)
 
     validator = jsonschema.Draft202012Validator(schema)
+    keystore = KeyStore(
+        f"sqlite:///{tmp_path / 'keystore.sqlite'}", keys.key_encryption_key, keys.blind_index_key
+    )
+    ledger = Ledger("intake", f"sqlite:///{tmp_path / 'intake.sqlite'}", keys, keystore)
     context = CommandContext.model_validate(
         {"actor": {"user": "u", "role": "operatore"}, "legal_basis": "GDPR_9_2_G", "source": "ui"}
     )
@@ -107,8 +117,11 @@ def test_events_schema_command_publishes_a_schema_every_event_validates_against(
             "schema_version": cls.schema_version,
             **event.model_dump(mode="json", by_alias=True),
         }
-        errors = list(validator.iter_errors(published))
-        assert not errors, f"{event_type}: {errors[0].message}"
+        wire = json.loads(ledger.mapper.to_stored_event(event).state)
+        for form in (published, wire):
+            errors = list(validator.iter_errors(form))
+            assert not errors, f"{event_type}: {errors[0].message}"
         assert list(validator.iter_errors({**published, "type": "NonEsiste"}))
-    wrong = {"type": "DomandaRicevuta", "schema_version": 2}
-    assert list(validator.iter_errors(wrong))
+    assert list(validator.iter_errors({"type": "DomandaRicevuta", "schema_version": 2}))
+    ledger.close()
+    keystore.close()
