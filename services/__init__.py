@@ -1,0 +1,1 @@
+"""Ambito's four services and the composition root (``services.cli``)."""

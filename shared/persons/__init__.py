@@ -1,0 +1,1 @@
+"""Persons: per-person keys, blind indexes and erasure (design section 3)."""

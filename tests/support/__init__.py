@@ -1,0 +1,1 @@
+"""Test helpers: real servers, sample events and a small aggregate."""
