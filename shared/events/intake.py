@@ -17,6 +17,7 @@ from shared.events.envelope import LedgerEvent
 from shared.events.personal import (
     OptionalCodiceFiscale,
     OptionalPersonalBelfiore,
+    OptionalPersonalCountry,
     OptionalPersonalDate,
     OptionalPersonalText,
     PersonaId,
@@ -44,8 +45,8 @@ class DatiPersona(BaseModel):
     data_nascita: OptionalPersonalDate = None
     sesso: Sesso | None = None
     luogo_nascita: OptionalPersonalBelfiore = None
-    cittadinanza: int | None = None
-    """ISO 3166-1 numeric (Italy 380); its class is also in the statistical profile."""
+    cittadinanza: OptionalPersonalCountry = None
+    """ISO 3166-1 numeric (Italy 380); only its class goes in clear, in the profile."""
 
 
 @catalogued

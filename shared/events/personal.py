@@ -58,3 +58,5 @@ OptionalPersonalText = Annotated[_Text | Erased | None, Personal()]
 OptionalPersonalDate = Annotated[date | Erased | None, Personal()]
 OptionalCodiceFiscale = Annotated[_CodiceFiscale | Erased | None, Personal()]
 OptionalPersonalBelfiore = Annotated[_Belfiore | Erased | None, Personal()]
+OptionalPersonalCountry = Annotated[int | Erased | None, Personal()]
+"""An exact country (ISO 3166-1 numeric) can identify someone; its class goes in clear."""

@@ -329,18 +329,6 @@ class LedgerRecorder(ProcessRecorder):
             ).scalar()
             return int(value) if value is not None else None
 
-    def has_tracking_id(self, application_name: str, notification_id: int | None) -> bool:
-        if notification_id is None:
-            return True
-        c = self.tracking.c
-        with self.engines.reader.connect() as connection:
-            found = connection.execute(
-                select(c.notification_id).where(
-                    c.application_name == application_name, c.notification_id == notification_id
-                )
-            ).first()
-            return found is not None
-
 
 class PollingSubscription(Subscription[LedgerRecorder]):
     """Yields new notifications as they are recorded, by polling (SQLite has no LISTEN)."""
