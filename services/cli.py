@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shared.db import create_engines, sqlite_file
 from shared.events import catalogue_json_schema
 from shared.keys import (
+    CHECKPOINTS_DIR,
     KeyDirectoryError,
     init_key_directory,
     load_checkpoint_public_key,
@@ -19,7 +21,7 @@ from shared.keys import (
 from shared.ledger.checkpoints import CheckpointLog
 from shared.ledger.district import District, open_district
 from shared.ledger.recorder import LedgerRecorder
-from shared.ledger.verify import verify_ledger
+from shared.ledger.verify import VerificationReport, verify_ledger, verify_missing_ledger
 from shared.settings import SERVICES, Settings
 
 service_option = click.option(
@@ -111,24 +113,31 @@ def audit_verify(settings: Settings, services: tuple[str, ...], public_key: Path
         raise click.ClickException(str(error)) from None
     broken = False
     for service in services or SERVICES:
-        url = settings.ledger_database_url(service)
-        database_file = sqlite_file(url)
-        if database_file is not None and not database_file.exists():
-            click.echo(f"{service}: no ledger yet")
-            continue
-        engines = create_engines(url)
-        try:
-            recorder = LedgerRecorder(service, engines, seal_key, create=False)
-            if not recorder.exists():
-                click.echo(f"{service}: no ledger yet")
-                continue
-            log = CheckpointLog(settings.key_dir / "checkpoints", service)
-            report = verify_ledger(recorder, seal_key, log, verification_key)
-        finally:
-            engines.dispose()
-        click.echo(report.summary())
-        broken = broken or not report.ok
+        report = _verify_one(settings, service, seal_key, verification_key)
+        click.echo(report.summary() if report is not None else f"{service}: no ledger yet")
+        broken = broken or (report is not None and not report.ok)
     sys.exit(1 if broken else 0)
+
+
+def _verify_one(
+    settings: Settings, service: str, seal_key: bytes, public_key: Ed25519PublicKey
+) -> VerificationReport | None:
+    """The service's report; None when it has no ledger and no checkpoint ever covered one."""
+    log = CheckpointLog(settings.key_dir / CHECKPOINTS_DIR, service)
+    url = settings.ledger_database_url(service)
+    database_file = sqlite_file(url)
+    if database_file is not None and not database_file.exists():
+        missing = verify_missing_ledger(service, log, public_key)
+        return missing if missing.checkpoints else None
+    engines = create_engines(url)
+    try:
+        recorder = LedgerRecorder(service, engines, seal_key, create=False)
+        if not recorder.exists():
+            missing = verify_missing_ledger(service, log, public_key)
+            return missing if missing.checkpoints else None
+        return verify_ledger(recorder, seal_key, log, public_key)
+    finally:
+        engines.dispose()
 
 
 def _open(settings: Settings) -> District:

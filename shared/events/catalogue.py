@@ -72,6 +72,11 @@ def personal_plan(model: type[BaseModel]) -> tuple[FieldPlan, ...]:
         nested = _nested_model(info.annotation)
         if nested is not None and personal_plan(nested[1]):
             plan.append(NestedModel(key, nested[0], nested[1]))
+        elif nested is None and _holds_personal_model(info.annotation):
+            raise TypeError(
+                f"{model.__name__}.{name}: personal data inside a dict or a union of models "
+                "cannot be encrypted; use a model or a list of models"
+            )
     return tuple(plan)
 
 
@@ -98,6 +103,12 @@ def _refuse_buried_marker(model: type[BaseModel], name: str, annotation: Any) ->
         annotation = _args(annotation)[0]
     for arg in _args(annotation):
         _refuse_buried_marker(model, name, arg)
+
+
+def _holds_personal_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return bool(personal_plan(annotation))
+    return any(_holds_personal_model(arg) for arg in _args(annotation))
 
 
 def _nested_model(annotation: Any) -> tuple[bool, type[BaseModel]] | None:

@@ -16,7 +16,6 @@ from uuid import UUID, uuid4, uuid5
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
@@ -26,6 +25,7 @@ from pydantic import (
 )
 
 from shared import codes
+from shared.events.model import MODEL_CONFIG, ValueModel
 from shared.events.types import CodiceBelfiore, Fonte, Ruolo
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -35,20 +35,16 @@ POLICY_NAMESPACE = UUID("6f1c7a52-3a4e-4c83-9a55-0d2f7f3f4a10")
 """Namespace of the ids that policies derive from the event that caused them."""
 
 
-class Actor(BaseModel):
+class Actor(ValueModel):
     """Who did it: the user (or client, or ``sistema``), their role and the comune acted for."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     user: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     role: Ruolo
     comune: CodiceBelfiore | None = None
 
 
-class CommandContext(BaseModel):
+class CommandContext(ValueModel):
     """What the service layer knows about a command and every event it records."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
     legal_basis: str
@@ -92,7 +88,7 @@ def _is_stored(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("stored"))
 
 
-class LedgerEvent(BaseModel):
+class LedgerEvent(ValueModel):
     """Base of every catalogued event: the common envelope, flat beside the payload.
 
     Field names follow the ``eventsourcing`` library (``originator_id``, ``timestamp``) so
@@ -101,8 +97,7 @@ class LedgerEvent(BaseModel):
     """
 
     model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
+        **MODEL_CONFIG,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,

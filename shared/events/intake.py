@@ -10,10 +10,11 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, StringConstraints
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
+from shared.events.model import ValueModel
 from shared.events.personal import (
     OptionalCodiceFiscale,
     OptionalPersonalBelfiore,
@@ -34,10 +35,8 @@ from shared.events.types import (
 )
 
 
-class DatiPersona(BaseModel):
+class DatiPersona(ValueModel):
     """Who the request is about; every identifying field is personal data."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     nome: PersonalStr
     cognome: PersonalStr

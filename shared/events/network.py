@@ -10,10 +10,11 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
+from shared.events.model import ValueModel
 from shared.events.types import (
     AreaUtenza,
     CodiceBelfiore,
@@ -36,9 +37,7 @@ TipoRisorsa = Literal[
 ]
 
 
-class Contatti(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Contatti(ValueModel):
     telefono: ShortText | None = None
     email: ShortText | None = None
     indirizzo: ShortText | None = None

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
+
+from shared.events.model import ValueModel
 
 PERSON_ID_ALPHABET = string.ascii_uppercase + string.digits
 PERSON_ID_LENGTH = 20
@@ -35,10 +37,8 @@ class Personal:
     subject: str = "persona_id"
 
 
-class Erased(BaseModel):
+class Erased(ValueModel):
     """Stands for a personal value whose owner's key was destroyed (crypto-shredding)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     erased: Literal[True] = True
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from shared.events.model import ValueModel
 from shared.events.types import AreaUtenza, CodiceBelfiore
 
 FasciaEta = Literal[
@@ -76,10 +75,8 @@ EU_MEMBERS_ISO_NUMERIC = frozenset(
 ITALY_ISO_NUMERIC = 380
 
 
-class ProfiloStatistico(BaseModel):
+class ProfiloStatistico(ValueModel):
     """What the observatory may know of a person: nothing that identifies them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     fascia_eta: FasciaEta = "non_nota"
     sesso: Sesso | None = None

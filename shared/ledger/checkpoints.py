@@ -12,6 +12,7 @@ import base64
 import fcntl
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from shared.ledger.recorder import LedgerRecorder
 from shared.ledger.seals import streams_digest
 
 FORMAT = "ambito.checkpoint.v1"
+logger = logging.getLogger("ambito.ledger")
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,10 @@ class Checkpointer:
 
     def _run(self) -> None:
         while not self._stop.wait(min(self.seconds, 5.0)):
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # keep the window bounded: try again at the next tick
+                logger.exception("ledger %s: timed checkpoint failed", self.log.ledger)
 
     def stop(self) -> None:
         self._stop.set()

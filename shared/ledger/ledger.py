@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from shared.db import create_engines
 from shared.keys import DistrictKeys
 from shared.ledger.checkpoints import Checkpoint, Checkpointer, CheckpointLog
@@ -10,6 +12,8 @@ from shared.ledger.mapper import EventClasses, LedgerMapper
 from shared.ledger.recorder import LedgerRecorder
 from shared.ledger.verify import VerificationReport, verify_ledger
 from shared.persons.keystore import KeyStore
+
+logger = logging.getLogger("ambito.ledger")
 
 
 class Ledger:
@@ -52,6 +56,10 @@ class Ledger:
         """Stops the checkpoint timer and signs what is still pending, so that a clean
         shutdown leaves no event outside a checkpoint."""
         self.checkpointer.stop()
-        if self.checkpointer.pending():
-            self.checkpointer.checkpoint()
-        self.engines.dispose()
+        try:
+            if self.checkpointer.pending():
+                self.checkpointer.checkpoint()
+        except Exception:  # a closing process must still release its connections
+            logger.exception("ledger %s: final checkpoint failed", self.name)
+        finally:
+            self.engines.dispose()

@@ -16,10 +16,12 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import get_topic
+from pydantic import ValidationError
 
 from shared.events.catalogue import CATALOGUE, event_class
 from shared.events.envelope import STORED, LedgerEvent
-from shared.ledger.codec import PersonalDataCodec
+from shared.ledger.codec import PersonalDataCodec, PersonalDataError
+from shared.persons.keystore import KeyStoreError
 
 ORIGINATOR_TOPIC = "originator_topic"
 """eventsourcing's pointer from a 'created' event to its aggregate class: derived, not stored."""
@@ -27,6 +29,22 @@ ORIGINATOR_TOPIC = "originator_topic"
 
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+SAFE_MESSAGES = (MapperDeserialisationError, PersonalDataError, KeyStoreError, LookupError)
+
+
+def _describe(error: Exception) -> str:
+    """What went wrong, without any value: decrypted personal data must not reach a log."""
+    if isinstance(error, ValidationError):
+        problems = error.errors(include_input=False, include_url=False, include_context=False)
+        return "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['type']}"
+            for problem in problems
+        )
+    if isinstance(error, SAFE_MESSAGES):
+        return f"{type(error).__name__}: {error}"
+    return type(error).__name__
 
 
 class EventClasses:
@@ -80,13 +98,11 @@ class LedgerMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> LedgerEvent:
         try:
             return self._load(stored_event)
-        except MapperDeserialisationError:
-            raise
         except Exception as error:
             raise MapperDeserialisationError(
                 f"event {stored_event.originator_id} v{stored_event.originator_version} "
-                f"({stored_event.topic}) does not load: {error}"
-            ) from error
+                f"({stored_event.topic}) does not load: {_describe(error)}"
+            ) from None
 
     def _load(self, stored_event: StoredEvent) -> LedgerEvent:
         raw = json.loads(stored_event.state)

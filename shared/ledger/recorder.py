@@ -9,6 +9,7 @@ no chain can fork. Positions are assigned here, contiguous from 1, so a relay ca
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from eventsourcing.persistence import (
 )
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Connection,
     Integer,
@@ -45,6 +47,8 @@ from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
 from shared.db import Engines, retry_when_busy
 from shared.ledger.seals import GENESIS, SealedRecord, compute_seal
+
+logger = logging.getLogger("ambito.ledger")
 
 Position = BigInteger().with_variant(Integer, "sqlite")  # SQLite: the rowid itself
 
@@ -71,6 +75,8 @@ def _tables(name: str) -> tuple[MetaData, Table, Table]:
         Column("prev_stream_seal", LargeBinary(32), nullable=False),
         Column("seal", LargeBinary(32), nullable=False),
         UniqueConstraint("originator_id", "originator_version", name=f"{name}_stream_version"),
+        CheckConstraint("position >= 1", name=f"{name}_position_positive"),
+        CheckConstraint("originator_version >= 1", name=f"{name}_version_positive"),
     )
     tracking = Table(
         f"{name}_tracking",
@@ -114,7 +120,10 @@ class LedgerRecorder(ProcessRecorder):
             positions = retry_when_busy(lambda: self._append(stored_events, tracking))
         if positions:
             for listener in self.commit_listeners:
-                listener(positions[-1])
+                try:
+                    listener(positions[-1])
+                except Exception:  # the events are committed: a listener must not undo that
+                    logger.exception("ledger %s: after-commit listener failed", self.name)
         return positions
 
     def _append(self, stored_events: Sequence[StoredEvent], tracking: Tracking | None) -> list[int]:
@@ -255,15 +264,23 @@ class LedgerRecorder(ProcessRecorder):
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[Any]:
         return PollingSubscription(self, gt=gt, topics=topics)
 
+    def count(self) -> int:
+        with self.engines.reader.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(self.events)).scalar_one()
+            )
+
     def sealed_records(self, batch: int = 1000) -> Iterator[SealedRecord]:
-        """Every stored row in position order, as the verifier needs it."""
+        """Every stored row in position order, whatever its position (the verifier trusts
+        no constraint: a row below 1 must be seen to be reported)."""
         c = self.events.c
-        last = 0
+        last: int | None = None
         while True:
+            query = select(self.events).order_by(c.position).limit(batch)
+            if last is not None:
+                query = query.where(c.position > last)
             with self.engines.reader.connect() as connection:
-                rows = connection.execute(
-                    select(self.events).where(c.position > last).order_by(c.position).limit(batch)
-                ).all()
+                rows = connection.execute(query).all()
             if not rows:
                 return
             for row in rows:

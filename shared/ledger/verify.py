@@ -90,6 +90,16 @@ def verify_ledger(
             if problem is not None:
                 report.broken.append(_link(record, problem))
                 return report
+    stored = recorder.count()
+    if stored != report.events:
+        report.broken.append(
+            BrokenLink(
+                expected_position,
+                f"the ledger holds {stored} rows but {report.events} form its chain "
+                "(duplicate positions)",
+            )
+        )
+        return report
     if by_position:
         covered = max(by_position)
         sequence = max(c.checkpoint.sequence for c in by_position[covered])
@@ -98,6 +108,28 @@ def verify_ledger(
                 expected_position,
                 f"events missing: checkpoint #{sequence} covers up to position {covered}, "
                 f"but the ledger ends at position {expected_position - 1}",
+            )
+        )
+    return report
+
+
+def verify_missing_ledger(
+    ledger: str, log: CheckpointLog, public_key: Ed25519PublicKey
+) -> VerificationReport:
+    """A ledger that does not exist is fine only if no checkpoint says it had events."""
+    report = VerificationReport(ledger)
+    try:
+        checkpoints = list(log.read())
+    except CheckpointFileError as error:
+        report.broken.append(BrokenLink(0, str(error)))
+        return report
+    _check_checkpoint_file(checkpoints, public_key, report)
+    if report.last_checkpoint_position > 0:
+        report.broken.append(
+            BrokenLink(
+                1,
+                f"the ledger is missing, but checkpoints cover it up to position "
+                f"{report.last_checkpoint_position}",
             )
         )
     return report

@@ -21,7 +21,10 @@ NAME_AND_BIRTH_DATE = "nome_nascita"
 def normalise_codice_fiscale(code: str) -> str:
     """Upper case, no spaces, omocodia decoded (the register's base form)."""
     cleaned = re.sub(r"\s+", "", code).upper()
-    return str(codicefiscale.decode(cleaned)["omocodes"][0])
+    try:
+        return str(codicefiscale.decode(cleaned)["omocodes"][0])
+    except ValueError:
+        raise ValueError("codice fiscale non valido") from None  # the library echoes the code
 
 
 def normalise_name(name: str) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     delete,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -77,13 +78,25 @@ class PersonKey:
 
 
 class KeyStore:
-    def __init__(self, url: str, key_encryption_key: bytes, blind_index_key: bytes) -> None:
+    def __init__(
+        self,
+        url: str,
+        key_encryption_key: bytes,
+        blind_index_key: bytes,
+        *,
+        cache_seconds: float = KEY_CACHE_SECONDS,
+    ) -> None:
         self._engines: Engines = create_engines(url)
+        self._cache_seconds = cache_seconds
         self._kek = AESGCM(key_encryption_key)
         self._blind_index_key = blind_index_key
         self._cache: dict[str, tuple[float, PersonKey]] = {}
         self._cache_lock = threading.Lock()
         metadata.create_all(self._engines.writer)
+
+    @property
+    def url(self) -> str:
+        return self._engines.writer.url.render_as_string(hide_password=False)
 
     def close(self) -> None:
         self._engines.dispose()
@@ -99,12 +112,22 @@ class KeyStore:
         wrapped = retry_when_busy(lambda: self._get_or_create(person_id))
         result = PersonKey(person_id, self._unwrap(person_id, wrapped))
         with self._cache_lock:
-            self._cache[person_id] = (time.monotonic() + KEY_CACHE_SECONDS, result)
+            self._cache[person_id] = (time.monotonic() + self._cache_seconds, result)
         assert result.key is not None
         return result.key
 
+    def _lock_person(self, connection: Connection, person_id: str) -> None:
+        """Serialises key creation and erasure of one person. SQLite's writer transactions
+        are already serial (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock."""
+        if not self._engines.is_sqlite:
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"ambito.person:{person_id}"},
+            )
+
     def _get_or_create(self, person_id: str) -> bytes:
         with self._engines.writer.begin() as connection:
+            self._lock_person(connection, person_id)
             if self._is_erased(person_id, connection):
                 raise PersonErasedError(person_id)
             connection.execute(
@@ -127,18 +150,18 @@ class KeyStore:
         if cached and cached[0] > now:
             return cached[1]
         with self._engines.reader.connect() as connection:
+            erased = self._is_erased(person_id, connection)
             row = connection.execute(
                 select(person_keys.c.wrapped_key).where(person_keys.c.person_id == person_id)
             ).first()
-            erased = row is None and self._is_erased(person_id, connection)
-        if row is not None:
-            result = PersonKey(person_id, self._unwrap(person_id, row.wrapped_key))
-        elif erased:
+        if erased:  # a tombstone is final, whatever else the store holds
             result = PersonKey(person_id, None)
+        elif row is not None:
+            result = PersonKey(person_id, self._unwrap(person_id, row.wrapped_key))
         else:
             raise UnknownPersonError(person_id)
         with self._cache_lock:
-            self._cache[person_id] = (now + KEY_CACHE_SECONDS, result)
+            self._cache[person_id] = (now + self._cache_seconds, result)
         return result
 
     def _wrap(self, person_id: str, key: bytes) -> bytes:
@@ -227,6 +250,7 @@ class KeyStore:
 
         def write() -> None:
             with self._engines.writer.begin() as connection:
+                self._lock_person(connection, person_id)
                 connection.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
                 connection.execute(
                     delete(blind_indexes).where(blind_indexes.c.person_id == person_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import jsonschema
@@ -15,12 +16,62 @@ from eventsourcing.persistence import StoredEvent
 
 from services.cli import main
 from shared.events import CATALOGUE, CommandContext, LedgerEvent, acting, new_person_id
+from shared.events.catalogue import NestedModel, personal_plan
 from shared.events.intake import DomandaRicevuta
 from shared.keys import DistrictKeys
 from shared.ledger.ledger import Ledger
 from shared.ledger.mapper import canonical_json
 from shared.persons.keystore import KeyStore
 from tests.support.samples import sample_event
+
+PERSONAL_FIELDS: dict[str, set[str]] = {
+    # The privacy contract: every field about a person that must never be stored in clear.
+    "DomandaRicevuta": {
+        "bisogno",
+        "persona.nome",
+        "persona.cognome",
+        "persona.codice_fiscale",
+        "persona.data_nascita",
+        "persona.luogo_nascita",
+        "persona.cittadinanza",
+    },
+    "InformazioniFornite": {"note"},
+    "DomandaOrientata": {"motivazione"},
+    "DomandaInoltrata": {"motivo"},
+    "DomandaChiusa": {"nota"},
+    "CasoAperto": {"motivo"},
+    "ValutazioneEffettuata": {"problemi", "risorse", "esito"},
+    "ContrattoFirmato": {"impegni_servizio", "impegni_persona"},
+    "ProgettoDefinito": {"obiettivi"},
+    "ProgettoRivisto": {"obiettivi", "motivo"},
+    "InterventoAttivato": {"descrizione"},
+    "MonitoraggioRegistrato": {"note"},
+    "InterventoVerificato": {"efficacia", "efficienza"},
+    "SegnalazioneTribunale": {"motivo"},
+    "ProvvedimentoRecepito": {"estremi"},
+    "RelazioneInviata": {"sintesi"},
+    "CasoChiuso": {"restituzione"},
+}
+
+
+def _at(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data[part]
+    return data
+
+
+def test_the_privacy_contract_matches_the_catalogue() -> None:
+    """A personal marker removed from (or added to) the catalogue must be a visible decision."""
+    declared = {}
+    for name, cls in CATALOGUE.items():
+        paths = {
+            f"{item.key}.{leaf.key}" if isinstance(item, NestedModel) else item.key
+            for item in personal_plan(cls)
+            for leaf in (personal_plan(item.model) if isinstance(item, NestedModel) else [item])
+        }
+        if paths:
+            declared[name] = paths
+    assert declared == PERSONAL_FIELDS
 
 
 @pytest.mark.parametrize("event_type", sorted(CATALOGUE))
@@ -38,6 +89,13 @@ def test_every_event_type_round_trips_through_the_ledger(
     stored = ledger.mapper.to_stored_event(original)
     positions = ledger.recorder.insert_events([stored])
     assert positions == [1]
+    clear = original.model_dump(mode="json", by_alias=True)
+    for path in PERSONAL_FIELDS.get(event_type, set()):
+        value = _at(clear, path)
+        assert value is not None, path
+        if isinstance(value, str):
+            assert value.encode() not in stored.state, path
+        assert set(_at(json.loads(stored.state), path)) == {"$enc", "persona"}, path
 
     loaded = ledger.mapper.to_domain_event(ledger.recorder.select_events(original.originator_id)[0])
 

@@ -90,3 +90,23 @@ def test_a_ciphertext_moved_to_another_event_does_not_open(
     )
     with pytest.raises(MapperDeserialisationError, match="bisogno"):
         ledger.mapper.to_domain_event(moved)
+
+
+def test_a_failing_checkpoint_neither_fails_a_committed_save_nor_stops_the_timer(
+    open_ledger: Callable[..., Ledger], operatore: CommandContext, tmp_path: Path
+) -> None:
+    ledger = open_ledger(checkpoint_every=1, checkpoint_seconds=0.2)
+    app = Sportello(ledger)
+    good_path = ledger.checkpoints.path
+    ledger.checkpoints.path = tmp_path / "unwritable"
+    ledger.checkpoints.path.mkdir()  # appending to a directory fails
+    with acting(operatore):
+        domanda = app.ricevi("N", "C", None, new_person_id(), "b")  # must not raise
+    assert ledger.recorder.max_notification_id() == 1
+    time.sleep(0.6)  # the timer fails a few times meanwhile
+    ledger.checkpoints.path = good_path
+    deadline = time.monotonic() + 10
+    while not _positions(ledger) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _positions(ledger) == [1]
+    assert domanda.version == 1

@@ -16,6 +16,7 @@ from shared.events import CommandContext, acting, new_person_id
 from shared.keys import DistrictKeys
 from shared.ledger.ledger import Ledger
 from shared.persons.keystore import KeyStore
+from tests.conftest import DatabaseFactory
 from tests.support.domain import Domanda, Sportello
 from tests.support.writer import append_requests
 
@@ -60,6 +61,48 @@ def test_threads_appending_at_once(
     assert ledger.recorder.max_notification_id() == total
     assert sorted(acknowledged) == list(range(1, total + 1))
     report = ledger.verify()
+    assert report.ok, report.summary()
+    assert report.events == total
+
+
+def test_separate_ledger_instances_on_one_database(
+    open_ledger: Callable[..., Ledger], operatore: CommandContext, database_url: DatabaseFactory
+) -> None:
+    """No shared Python lock: only the database's lock keeps the writers in one chain."""
+    url = database_url("intake")
+    ledgers = [open_ledger("intake", url=url, checkpoint_every=20) for _ in range(4)]
+    acknowledged: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(ledgers))
+
+    def work(ledger: Ledger) -> None:
+        app = Sportello(ledger)
+        try:
+            start.wait()
+            with acting(operatore):
+                for index in range(REQUESTS_PER_THREAD):
+                    created, positions = app.ricevi_con_posizioni(
+                        "Nome", "Cognome", None, new_person_id(), f"b{index}"
+                    )
+                    created.informa(persona_id=created.persona_id, servizi=["SAD"])
+                    recordings = app.save(created)
+                    with lock:
+                        acknowledged.extend(positions)
+                        acknowledged.extend(r.notification.id for r in recordings)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(ledger,)) for ledger in ledgers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    total = len(ledgers) * REQUESTS_PER_THREAD * 2
+    assert sorted(acknowledged) == list(range(1, total + 1))
+    report = ledgers[0].verify()
     assert report.ok, report.summary()
     assert report.events == total
 

@@ -206,6 +206,29 @@ def test_whole_log_rewritten_with_recomputed_sha256_chain(
     assert_broken_at(ledger_with_history.verify(), 1, "seal does not match the stored event")
 
 
+def test_a_forged_row_below_position_one(ledger_with_history: TamperedLedger) -> None:
+    head = ledger_with_history.row(8)
+    forged = {**head, "position": 0, "originator_version": 3, "seal": bytes(32)}
+    with ledger_with_history.sql() as connection:
+        for constraint in ("intake_position_positive", "intake_version_positive"):
+            if "sqlite" not in ledger_with_history.url:
+                connection.execute(text(f"ALTER TABLE {TABLE} DROP CONSTRAINT {constraint}"))
+        if "sqlite" in ledger_with_history.url:  # SQLite cannot drop a CHECK: rebuild the table
+            connection.execute(text(f"CREATE TABLE bare AS SELECT * FROM {TABLE}"))
+            connection.execute(text(f"DROP TABLE {TABLE}"))
+            connection.execute(text(f"ALTER TABLE bare RENAME TO {TABLE}"))
+        connection.execute(_insert_statement(list(forged)), forged)
+    assert_broken_at(ledger_with_history.verify(), 0, "expected position 1 before this one")
+
+
+def test_the_whole_ledger_dropped(ledger_with_history: TamperedLedger) -> None:
+    with ledger_with_history.sql() as connection:
+        connection.execute(text(f"DROP TABLE {TABLE}"))
+    assert_broken_at(
+        ledger_with_history.verify(), 1, "the ledger is missing, but checkpoints cover it"
+    )
+
+
 def test_a_checkpoint_with_a_forged_signature(ledger_with_history: TamperedLedger) -> None:
     path = ledger_with_history.key_dir / "checkpoints" / "intake.jsonl"
     record = json.loads(path.read_text())

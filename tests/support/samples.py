@@ -21,7 +21,7 @@ from shared.events.personal import Erased
 BY_NAME: dict[str, Any] = {
     "comune": "E094",
     "comuni": ["E094", "M309"],
-    "luogo_nascita": "E094",
+    "luogo_nascita": "F205",
     "codice_fiscale": "RSSMRA40A41E094R",
     "prestazione": "A2.07",
     "prestazioni": ["A2.07", "A1.04"],

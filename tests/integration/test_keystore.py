@@ -1,0 +1,61 @@
+"""The key store across processes: an erasure reaches every reader, a tombstone is final."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import create_engine, insert
+
+from shared.events import CommandContext, Erased, acting, new_person_id
+from shared.events.intake import DomandaRicevuta
+from shared.keys import DistrictKeys
+from shared.ledger.ledger import Ledger
+from shared.persons.keystore import KeyStore, PersonErasedError, person_keys
+from tests.support.domain import Sportello
+
+
+def test_an_erasure_elsewhere_reaches_a_reader_once_its_cache_expires(
+    open_ledger: Callable[..., Ledger],
+    keystore: KeyStore,
+    keys: DistrictKeys,
+    operatore: CommandContext,
+) -> None:
+    ledger = open_ledger()
+    with acting(operatore):
+        domanda = Sportello(ledger).ricevi("Nome", "Cognome", None, new_person_id(), "bisogno")
+    other_process = KeyStore(
+        keystore.url, keys.key_encryption_key, keys.blind_index_key, cache_seconds=0.3
+    )
+    try:
+        assert other_process.lookup(domanda.persona_id).key is not None
+        keystore.erase(domanda.persona_id)
+        time.sleep(0.4)
+        assert other_process.lookup(domanda.persona_id).key is None
+        with pytest.raises(PersonErasedError):
+            other_process.key_for_writing(domanda.persona_id)
+    finally:
+        other_process.close()
+    event = next(iter(Sportello(ledger).events.get(domanda.id)))
+    assert isinstance(event, DomandaRicevuta)
+    assert isinstance(event.bisogno, Erased)
+
+
+def test_a_tombstone_is_final_even_if_a_key_row_reappears(
+    keystore: KeyStore, keys: DistrictKeys
+) -> None:
+    person = new_person_id()
+    keystore.key_for_writing(person)
+    engine = create_engine(keystore.url)
+    with engine.connect() as connection:
+        saved = connection.execute(person_keys.select()).mappings().one()
+    keystore.erase(person)
+    with engine.begin() as connection:  # a restored backup row, say
+        connection.execute(insert(person_keys).values(**saved))
+    engine.dispose()
+    fresh = KeyStore(keystore.url, keys.key_encryption_key, keys.blind_index_key)
+    try:
+        assert fresh.lookup(person).key is None
+    finally:
+        fresh.close()
