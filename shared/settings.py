@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     service name (one database per service). Unset: SQLite files under data_dir."""
     keystore_url: str | None = None
     """SQLAlchemy URL of the person key store. Unset: SQLite file under data_dir."""
+    identity_url: str | None = None
+    """SQLAlchemy URL of the identity and settings store. Unset: SQLite file under data_dir."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
+    """Lifetime of the access tokens ``/api/auth/token`` issues."""
     checkpoint_every: int = Field(default=500, ge=1)
     checkpoint_seconds: float = Field(default=60.0, gt=0)
 
@@ -42,3 +48,6 @@ class Settings(BaseSettings):
 
     def keystore_database_url(self) -> str:
         return self.keystore_url or sqlite_url(self.data_dir / "keystore.sqlite")
+
+    def identity_database_url(self) -> str:
+        return self.identity_url or sqlite_url(self.data_dir / "identity.sqlite")
