@@ -1,9 +1,11 @@
-# Ambito: the two commands are `make run` (from the runtime issue on) and `make test`.
+# Ambito: the two commands are `make run` (serve the demo district) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv test lint typecheck unit bench postgres clean
+DEMO_DIR ?= ambito-demo
+
+.PHONY: venv run test lint typecheck unit bench postgres clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +14,10 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 venv: $(BIN)/.installed
+
+## Keys, demo district and the embedded server on http://127.0.0.1:8000 (SQLite, no Kafka).
+run: venv
+	$(BIN)/ambito --data-dir $(DEMO_DIR)/data --key-dir $(DEMO_DIR)/keys serve --demo
 
 postgres:
 	deploy/postgres/pg install

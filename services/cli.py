@@ -119,6 +119,99 @@ def audit_verify(settings: Settings, services: tuple[str, ...], public_key: Path
     sys.exit(1 if broken else 0)
 
 
+data_dir_option = click.option(
+    "--data-dir", "data_dir", type=click.Path(path_type=Path), help="Overrides AMBITO_DATA_DIR."
+)
+
+
+@main.command()
+@data_dir_option
+@click.pass_obj
+def demo(settings: Settings, data_dir: Path | None) -> None:
+    """Create a demo district in the data directory (refuses one that is not a demo)."""
+    settings = _with_data_dir(settings, data_dir)
+    created = _create_demo(settings)
+    outcome = "distretto demo creato" if created else "è già un distretto demo"
+    click.echo(f"{settings.data_dir}: {outcome}")
+
+
+@main.command()
+@click.option(
+    "--demo", "with_demo", is_flag=True, help="Create the demo district first if missing."
+)
+@click.option("--host", help="Overrides AMBITO_HOST (default 127.0.0.1).")
+@click.option("--port", type=int, help="Overrides AMBITO_PORT (default 8000).")
+@data_dir_option
+@click.pass_obj
+def serve(
+    settings: Settings, with_demo: bool, host: str | None, port: int | None, data_dir: Path | None
+) -> None:
+    """Serve all four services in one process (embedded mode)."""
+    import uvicorn
+
+    from services.runtime import create_app, open_runtime
+    from shared.identity.demo import DEMO_LOGINS
+    from shared.observability import configure_logging
+
+    settings = _with_data_dir(settings, data_dir)
+    settings = settings.model_copy(
+        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    )
+    if with_demo:
+        init_key_directory(settings.key_dir)
+        _create_demo(settings)
+    try:
+        runtime = open_runtime(settings)
+    except KeyDirectoryError as error:
+        raise click.ClickException(str(error)) from None
+    app = create_app(runtime)
+    address = f"http://{settings.host}:{settings.port}"
+    click.echo(f"Ambito è in ascolto su {address} (dati: {settings.data_dir})")
+    if runtime.identity.district().demo:
+        click.echo("Distretto demo. Accessi (utente / password / ruolo):")
+        for username, password, role in DEMO_LOGINS:
+            click.echo(f"  {username:<14} {password:<6} {role}")
+        login = "-d grant_type=password -d username=operatore -d password=demo"
+        click.echo(f"Token: curl {login} {address}/api/auth/token")
+    configure_logging()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+def _with_data_dir(settings: Settings, data_dir: Path | None) -> Settings:
+    if data_dir is None:
+        return settings
+    try:
+        return Settings(**{**settings.model_dump(), "data_dir": data_dir})
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _create_demo(settings: Settings) -> bool:
+    from services.demo import (
+        DemoError,
+        ensure_demo_directory,
+        load_demo_identities,
+        record_demo_requests,
+    )
+    from services.runtime import open_runtime
+
+    try:
+        fresh = ensure_demo_directory(settings)
+    except DemoError as error:
+        raise click.ClickException(str(error)) from None
+    if not fresh:
+        return False
+    init_key_directory(settings.key_dir)
+    load_demo_identities(settings)
+    runtime = open_runtime(settings)
+    try:
+        comuni = [c.belfiore for c in runtime.identity.district().comuni]
+        record_demo_requests(runtime.intake, comuni)
+    finally:
+        runtime.close()
+    return True
+
+
 def _verify_one(
     settings: Settings, service: str, seal_key: bytes, public_key: Ed25519PublicKey
 ) -> VerificationReport | None:
@@ -145,6 +238,13 @@ def _open(settings: Settings) -> District:
         return open_district(settings)
     except KeyDirectoryError as error:
         raise click.ClickException(str(error)) from None
+
+
+from services.cli_identity import clients, district, users  # noqa: E402
+
+main.add_command(users)
+main.add_command(clients)
+main.add_command(district)
 
 
 if __name__ == "__main__":

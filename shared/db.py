@@ -98,3 +98,11 @@ def retry_when_busy(action: Callable[[], T], *, timeout: float = BUSY_TIMEOUT_SE
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+
+def dialect_insert(connection: Any, table: Any) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = sqlite if connection.dialect.name == "sqlite" else postgresql
+    return module.insert(table)

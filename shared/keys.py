@@ -125,3 +125,11 @@ def load_checkpoint_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise KeyDirectoryError(f"{path} is not an Ed25519 public key")
     return key
+
+
+def load_token_key(directory: Path) -> Ed25519PrivateKey:
+    """The key the runtime signs access tokens with (EdDSA), distinct from every other."""
+    key = serialization.load_pem_private_key(_read(directory, TOKEN_KEY), None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyDirectoryError(f"{directory / TOKEN_KEY} is not an Ed25519 key")
+    return key

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the person key store. Unset: SQLite file under data_dir."""
     identity_url: str | None = None
     """SQLAlchemy URL of the identity and settings store. Unset: SQLite file under data_dir."""
+    views_url: str | None = None
+    """SQLAlchemy URL of the read models' database. Unset: SQLite file under data_dir."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
@@ -48,6 +50,9 @@ class Settings(BaseSettings):
 
     def keystore_database_url(self) -> str:
         return self.keystore_url or sqlite_url(self.data_dir / "keystore.sqlite")
+
+    def views_database_url(self) -> str:
+        return self.views_url or sqlite_url(self.data_dir / "views.sqlite")
 
     def identity_database_url(self) -> str:
         return self.identity_url or sqlite_url(self.data_dir / "identity.sqlite")

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -78,7 +79,11 @@ class CheckpointLog:
             fcntl.flock(file, fcntl.LOCK_EX)
             try:
                 file.seek(0)
-                lines = [line for line in file.read().splitlines() if line.strip()]
+                content = file.read()
+                if content and not content.endswith(b"\n"):  # a write torn by a crash
+                    content = content[: content.rfind(b"\n") + 1]
+                    file.truncate(len(content))
+                lines = [line for line in content.splitlines() if line.strip()]
                 previous = hashlib.sha256(lines[-1]).hexdigest() if lines else None
                 position, head_seal, streams = recorder.heads()
                 checkpoint = Checkpoint(
@@ -96,6 +101,7 @@ class CheckpointLog:
                 file.seek(0, 2)
                 file.write(json.dumps(record, sort_keys=True).encode() + b"\n")
                 file.flush()
+                os.fsync(file.fileno())
             finally:
                 fcntl.flock(file, fcntl.LOCK_UN)
         return checkpoint
@@ -103,7 +109,10 @@ class CheckpointLog:
     def read(self) -> Iterator[SignedCheckpoint]:
         if not self.path.exists():
             return
-        for number, line in enumerate(self.path.read_bytes().splitlines(), start=1):
+        content = self.path.read_bytes()
+        if not content.endswith(b"\n"):  # a line torn by a crash was never a checkpoint
+            content = content[: content.rfind(b"\n") + 1]
+        for number, line in enumerate(content.splitlines(), start=1):
             if not line.strip():
                 continue
             try:

@@ -47,6 +47,17 @@ def _describe(error: Exception) -> str:
     return type(error).__name__
 
 
+def upcast(cls: type[LedgerEvent], state: dict[str, Any], version: int) -> None:
+    """Brings a stored state of ``version`` up to the class's schema version, in place."""
+    if version > cls.schema_version:
+        raise MapperDeserialisationError(
+            f"{cls.event_type} v{version} is newer than this code (v{cls.schema_version})"
+        )
+    while version < cls.schema_version:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+
+
 class EventClasses:
     """Which class each catalogued event type loads as: the catalogue's own, or the
     subclass an aggregate declared for it (so that ``mutate`` applies it)."""
@@ -112,13 +123,7 @@ class LedgerMapper(Mapper[UUID]):
             raise MapperDeserialisationError("stored topic and event type disagree")
         cls = self.classes.resolve(event_type)
         data = self.codec.decrypt(raw, raw["event_id"])
-        if version > cls.schema_version:
-            raise MapperDeserialisationError(
-                f"{event_type} v{version} is newer than this code (v{cls.schema_version})"
-            )
-        while version < cls.schema_version:
-            getattr(cls, f"upcast_v{version}_v{version + 1}")(data)
-            version += 1
+        upcast(cls, data, version)
         if (
             str(data.get("aggregate_id")) != str(stored_event.originator_id)
             or data.get("aggregate_version") != stored_event.originator_version

@@ -47,6 +47,7 @@ from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
 from shared.db import Engines, retry_when_busy
 from shared.ledger.seals import GENESIS, SealedRecord, compute_seal
+from shared.observability import EVENTS_APPENDED
 
 logger = logging.getLogger("ambito.ledger")
 
@@ -118,6 +119,8 @@ class LedgerRecorder(ProcessRecorder):
             return []
         with self._write_lock:
             positions = retry_when_busy(lambda: self._append(stored_events, tracking))
+        for stored in stored_events:
+            EVENTS_APPENDED.labels(service=self.name, type=stored.topic).inc()
         if positions:
             for listener in self.commit_listeners:
                 try:

@@ -1,0 +1,99 @@
+"""HTTP entry points of the Segretariato sociale: they only translate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from services.intake.application import (
+    IntakeApplication,
+    Persona,
+    RegistraDomanda,
+    Richiesta,
+)
+from services.intake.schemas import AttoreOut, DomandaIn, DomandaOut, DomandaRegistrata, PersonaOut
+from shared import codes
+from shared.errors import FieldError
+from shared.events import Erased
+from shared.events.types import CodiceFinalita
+from shared.web.authentication import CurrentPrincipal
+from shared.web.context import correlation_id
+
+PURPOSE_HELP = "Finalità della lettura (codici di finalita_accesso.csv)"
+
+
+def _clear(value: Any) -> Any:
+    return None if isinstance(value, Erased) else value
+
+
+def router(intake: IntakeApplication) -> APIRouter:
+    api = APIRouter(prefix="/api/intake", tags=["segretariato sociale"])
+
+    @api.post("/domande", status_code=status.HTTP_201_CREATED, response_model=DomandaRegistrata)
+    def registra_domanda(
+        body: DomandaIn, principal: CurrentPrincipal, request: Request, response: Response
+    ) -> DomandaRegistrata:
+        legal_basis = body.base_giuridica or "L328_ART22"
+        if legal_basis not in codes.legal_bases():
+            raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
+        command = RegistraDomanda(
+            comune=body.comune,
+            canale=body.canale,
+            persona=Persona(**body.persona.model_dump()),
+            bisogno=body.bisogno,
+            area_utenza=body.area_utenza,
+            urgente=body.urgente,
+            occurred_at=body.occurred_at,
+            legal_basis=legal_basis,
+        )
+        registrata = intake.registra_domanda(
+            command, Richiesta(principal, "api", correlation_id(request))
+        )
+        response.headers["Location"] = f"/api/intake/domande/{registrata.id}"
+        return DomandaRegistrata(id=registrata.id, posizione=registrata.posizione)
+
+    @api.get("/domande/{domanda_id}", response_model=DomandaOut)
+    def leggi_domanda(
+        domanda_id: UUID,
+        principal: CurrentPrincipal,
+        request: Request,
+        response: Response,
+        finalita: Annotated[
+            CodiceFinalita, Query(description="Finalità della lettura")
+        ] = "SPORTELLO",
+    ) -> DomandaOut:
+        event, version = intake.leggi_domanda(
+            domanda_id, Richiesta(principal, "api", correlation_id(request)), finalita
+        )
+        response.headers["ETag"] = f'W/"{version}"'
+        persona = event.persona
+        return DomandaOut(
+            id=event.originator_id,
+            versione=version,
+            comune=event.comune,
+            canale=event.canale,
+            area_utenza=event.area_utenza,
+            urgente=event.urgente,
+            bisogno=_clear(event.bisogno),
+            persona=PersonaOut(
+                persona_id=event.persona_id,
+                nome=_clear(persona.nome),
+                cognome=_clear(persona.cognome),
+                codice_fiscale=_clear(persona.codice_fiscale),
+                data_nascita=_clear(persona.data_nascita),
+                sesso=persona.sesso,
+                cancellata=isinstance(persona.nome, Erased),
+            ),
+            attore=AttoreOut(
+                utente=event.actor.user, ruolo=event.actor.role, comune=event.actor.comune
+            ),
+            base_giuridica=event.legal_basis,
+            base_giuridica_descrizione=codes.legal_bases().get(event.legal_basis, ""),
+            fonte=event.source,
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+        )
+
+    return api

@@ -1,0 +1,51 @@
+"""The reporting service layer: queries over its read models, with read-your-writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from services.reporting.projections import domande_per_comune_area
+from shared.auth.policy import authorize, visible_comuni
+from shared.auth.principal import Principal
+from shared.db import Engines
+from shared.projections.runner import ProjectionRunner
+
+MAX_WAIT_SECONDS = 5.0
+
+
+class NotYetProjected(Exception):
+    """The projection did not reach the asked position within the bounded wait."""
+
+
+@dataclass(frozen=True)
+class Conteggio:
+    comune: str
+    area_utenza: str
+    domande: int
+
+
+class ReportingApplication:
+    def __init__(self, views: Engines, requests_runner: ProjectionRunner) -> None:
+        self.views = views
+        self.requests_runner = requests_runner
+
+    def conteggi_domande(
+        self, principal: Principal, attendi_posizione: int | None = None
+    ) -> list[Conteggio]:
+        authorize(principal, "reporting.conteggi.legge")
+        if attendi_posizione is not None and not self.requests_runner.wait_for(
+            "intake", attendi_posizione, MAX_WAIT_SECONDS
+        ):
+            raise NotYetProjected
+        table = domande_per_comune_area
+        query = select(table).order_by(table.c.comune, table.c.area_utenza)
+        comuni = visible_comuni(principal, "reporting.conteggi.legge")
+        if comuni is not None:
+            query = query.where(table.c.comune.in_(sorted(comuni)))
+        with self.views.reader.connect() as connection:
+            return [
+                Conteggio(r.comune, r.area_utenza, int(r.domande))
+                for r in connection.execute(query)
+            ]

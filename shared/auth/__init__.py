@@ -1,0 +1,1 @@
+"""Who is asking (tokens, principals) and what they may do (the authorisation policy)."""

@@ -1,0 +1,25 @@
+"""Errors the service layer raises; each entry point translates them (HTTP: 422, 409, 404).
+
+Messages are for users, in Italian, and never carry a submitted value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class FieldError(Exception):
+    """A value the service refuses (e.g. a comune outside the district)."""
+
+    def __init__(self, location: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.location = tuple(location)
+        self.message = message
+
+
+class Conflict(Exception):
+    """The record's state forbids the action; the message says why."""
+
+
+class NotFound(Exception):
+    """No such record, or none the caller may know of."""

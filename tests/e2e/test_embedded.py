@@ -1,0 +1,114 @@
+"""The end-to-end path, embedded mode: `ambito serve --demo` as an operator starts it, a
+client talking HTTP to it, and a crash in the middle of a burst (acceptance 1, 3, 5).
+
+Later issues extend this file with their own flows, and district mode with Kafka."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer, server
+
+
+def _token(base_url: str, username: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{base_url}/api/auth/token",
+        data={"grant_type": "password", "username": username, "password": "demo"},
+    )
+    assert response.status_code == 200, response.text
+    return bearer(response.json()["access_token"])
+
+
+def _verify(process: ServerProcess) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        process.command("audit", "verify"), capture_output=True, text=True, check=False
+    )
+
+
+def test_serve_demo_records_a_request_and_reads_it_back(tmp_path: Path) -> None:
+    with server(tmp_path) as process:
+        process.start(demo=True)
+        operatore = _token(process.url, "operatore")
+        created = httpx.post(
+            f"{process.url}/api/intake/domande", json=CONTRACT_BODY, headers=operatore
+        )
+        assert created.status_code == 201, created.text
+        read = httpx.get(
+            f"{process.url}/api/intake/domande/{created.json()['id']}", headers=operatore
+        )
+        assert read.status_code == 200
+        assert read.json()["attore"]["utente"] == "operatore"
+        assert read.json()["base_giuridica"] == "L328_ART22"
+        counts = httpx.get(
+            f"{process.url}/api/reporting/domande/conteggi",
+            params={"attendi_posizione": created.json()["posizione"]},
+            headers=_token(process.url, "coordinatore"),
+        )
+        assert counts.status_code == 200
+        assert sum(item["domande"] for item in counts.json()["items"]) >= 49  # demo + this one
+        metrics = httpx.get(f"{process.url}/metrics").text
+        assert 'ambito_events_appended_total{service="intake",type="DomandaRicevuta"}' in metrics
+    assert _verify(process).returncode == 0
+
+
+def test_a_killed_server_loses_no_acknowledged_request(tmp_path: Path) -> None:
+    acknowledged: list[tuple[str, int]] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    with server(tmp_path) as process:
+        process.start(demo=True)
+        operatore = _token(process.url, "operatore")
+
+        def burst() -> None:
+            with httpx.Client(base_url=process.url, headers=operatore, timeout=5) as client:
+                while not stop.is_set():
+                    try:
+                        response = client.post("/api/intake/domande", json=CONTRACT_BODY)
+                    except httpx.HTTPError:
+                        return  # the server died under us: this one was never acknowledged
+                    if response.is_success:
+                        with lock:
+                            acknowledged.append(
+                                (response.json()["id"], response.json()["posizione"])
+                            )
+
+        writers = [threading.Thread(target=burst) for _ in range(4)]
+        for writer in writers:
+            writer.start()
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.kill()
+        stop.set()
+        for writer in writers:
+            writer.join(timeout=10)
+        assert len(acknowledged) >= 40
+
+        process.start(demo=True)  # the same data directory: a restart, not a new demo
+        operatore = _token(process.url, "operatore")
+        with httpx.Client(base_url=process.url, headers=operatore, timeout=10) as client:
+            for domanda_id, _ in acknowledged:
+                assert client.get(f"/api/intake/domande/{domanda_id}").status_code == 200
+            state = client.get("/api/intake/stato").json()
+            counts = client.get(
+                "/api/reporting/domande/conteggi",
+                params={"attendi_posizione": state["posizione"]},
+                headers=_token(process.url, "coordinatore"),
+            )
+        assert counts.status_code == 200, counts.text
+        projected = sum(item["domande"] for item in counts.json()["items"])
+    with sqlite3.connect(tmp_path / "data" / "intake.sqlite") as ledger:
+        (recorded,) = ledger.execute(
+            "SELECT count(*) FROM intake_events WHERE topic = 'DomandaRicevuta'"
+        ).fetchone()
+    assert recorded >= 48 + len(acknowledged)  # acknowledged ones, and maybe some never answered
+    assert projected == recorded  # the projection caught up, each event counted once
+    verified = _verify(process)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

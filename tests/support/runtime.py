@@ -1,0 +1,126 @@
+"""An embedded runtime on a fresh demo district, in process (TestClient) or as a server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from services.demo import load_demo_identities
+from services.runtime import Runtime, open_runtime
+from shared.keys import init_key_directory
+from shared.settings import Settings
+from tests.support.postgres import free_port
+
+
+def demo_settings(base: Path) -> Settings:
+    settings = Settings(data_dir=base / "data", key_dir=base / "keys")
+    init_key_directory(settings.key_dir)
+    load_demo_identities(settings)
+    return settings
+
+
+def open_demo_runtime(base: Path) -> Runtime:
+    return open_runtime(demo_settings(base))
+
+
+def token(client: httpx.Client, username: str, password: str = "demo") -> str:
+    response = client.post(
+        "/api/auth/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+CONTRACT_BODY = {
+    "comune": "E094",
+    "canale": "sportello",
+    "persona": {
+        "nome": "Maria",
+        "cognome": "Rossi",
+        "codice_fiscale": "RSSMRA40A41E094R",
+        "data_nascita": "1940-01-01",
+    },
+    "bisogno": "Vive sola e non riesce più a fare la spesa",
+    "area_utenza": "ELD",
+    "urgente": False,
+}
+
+
+@dataclass
+class ServerProcess:
+    """``ambito serve`` in a process of its own, as an operator starts it."""
+
+    base: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self, *arguments: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "--data-dir",
+            str(self.base / "data"),
+            "--key-dir",
+            str(self.base / "keys"),
+            *arguments,
+        ]
+
+    def start(self, *, demo: bool = True) -> None:
+        arguments = ["serve", "--port", str(self.port)] + (["--demo"] if demo else [])
+        log = open(self.base / "server.log", "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            self.command(*arguments), stdout=log, stderr=log, env={**os.environ}
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError((self.base / "server.log").read_text())
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError((self.base / "server.log").read_text())
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@contextmanager
+def server(base: Path) -> Iterator[ServerProcess]:
+    process = ServerProcess(base, free_port())
+    try:
+        yield process
+    finally:
+        process.stop()
