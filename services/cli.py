@@ -150,7 +150,7 @@ def serve(
     import uvicorn
 
     from services.runtime import create_app, open_runtime
-    from shared.identity.demo import DEMO_LOGINS
+    from shared.identity.demo import DEMO_CLIENTS, DEMO_LOGINS
     from shared.observability import configure_logging
 
     settings = _with_data_dir(settings, data_dir)
@@ -171,6 +171,8 @@ def serve(
         click.echo("Distretto demo. Accessi (utente / password / ruolo):")
         for username, password, role in DEMO_LOGINS:
             click.echo(f"  {username:<14} {password:<6} {role}")
+        for client_id, secret, _scopes in DEMO_CLIENTS:
+            click.echo(f"  {client_id:<14} {secret:<6} client di integrazione (client_credentials)")
         login = "-d grant_type=password -d username=operatore -d password=demo"
         click.echo(f"Token: curl {login} {address}/api/auth/token")
     configure_logging()

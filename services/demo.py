@@ -10,11 +10,10 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from shared.identity.demo import load_demo_identity
-
 from services.intake.application import IntakeApplication, Persona, RegistraDomanda, Richiesta
 from shared.auth.principal import Principal
 from shared.events.types import AreaUtenza, Canale
+from shared.identity.demo import load_demo_identity
 from shared.identity.store import IdentityStore
 from shared.settings import Settings
 
