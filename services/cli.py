@@ -189,28 +189,33 @@ def _with_data_dir(settings: Settings, data_dir: Path | None) -> Settings:
 
 
 def _create_demo(settings: Settings) -> bool:
+    """Builds the demo district, or finishes one that was interrupted; False if complete."""
     from services.demo import (
         DemoError,
-        ensure_demo_directory,
+        demo_to_build,
         load_demo_identities,
+        mark_demo_complete,
         record_demo_requests,
     )
     from services.runtime import open_runtime
 
     try:
-        fresh = ensure_demo_directory(settings)
+        if not demo_to_build(settings):
+            return False
     except DemoError as error:
         raise click.ClickException(str(error)) from None
-    if not fresh:
-        return False
     init_key_directory(settings.key_dir)
     load_demo_identities(settings)
     runtime = open_runtime(settings)
     try:
         comuni = [c.belfiore for c in runtime.identity.district().comuni]
-        record_demo_requests(runtime.intake, comuni)
+        recorded = runtime.district.ledger("intake").recorder.select_notifications(
+            1, 10_000, topics=["DomandaRicevuta"]
+        )
+        record_demo_requests(runtime.intake, comuni, already=len(recorded))
     finally:
         runtime.close()
+    mark_demo_complete(settings)
     return True
 
 

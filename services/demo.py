@@ -70,14 +70,23 @@ def is_demo_directory(settings: Settings) -> bool:
         store.close()
 
 
-def ensure_demo_directory(settings: Settings) -> bool:
-    """Refuses a data directory that holds anything but a demo; True when it was created now."""
+COMPLETE_MARKER = "demo-completo"
+"""Written last: a demo interrupted before it is found incomplete and finished next time."""
+
+
+def demo_to_build(settings: Settings) -> bool:
+    """True when the demo must be built or finished; refuses a directory holding anything
+    but a demo."""
     data_dir: Path = settings.data_dir
-    if data_dir.exists() and any(data_dir.iterdir()):
-        if is_demo_directory(settings):
-            return False
+    if not data_dir.exists() or not any(data_dir.iterdir()):
+        return True
+    if not is_demo_directory(settings):
         raise DemoError(f"{data_dir} non è vuota e non contiene un distretto demo: non la modifico")
-    return True
+    return not (data_dir / COMPLETE_MARKER).exists()
+
+
+def mark_demo_complete(settings: Settings) -> None:
+    (settings.data_dir / COMPLETE_MARKER).write_text("distretto demo completo\n", "utf-8")
 
 
 def load_demo_identities(settings: Settings) -> None:
@@ -88,8 +97,11 @@ def load_demo_identities(settings: Settings) -> None:
         store.close()
 
 
-def record_demo_requests(intake: IntakeApplication, comuni: list[str], seed: int = 2026) -> int:
-    """A few dozen requests over the last months, by the demo operatore."""
+def record_demo_requests(
+    intake: IntakeApplication, comuni: list[str], already: int = 0, seed: int = 2026
+) -> int:
+    """A few dozen requests over the last months, by the demo operatore; the first
+    ``already`` of the (seeded, so always the same) sequence are skipped."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     operatore = Principal(
         subject="operatore", kind="user", role="operatore", comuni=frozenset(comuni)
@@ -115,5 +127,6 @@ def record_demo_requests(intake: IntakeApplication, comuni: list[str], seed: int
             urgente=rng.random() < 0.1,
             occurred_at=now - timedelta(days=rng.randint(0, 180), minutes=index),
         )
-        intake.registra_domanda(command, Richiesta(operatore, "cli"))
-    return DEMO_REQUESTS
+        if index >= already:
+            intake.registra_domanda(command, Richiesta(operatore, "cli"))
+    return DEMO_REQUESTS - min(already, DEMO_REQUESTS)

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 
 from services.intake.application import (
+    LEGAL_BASIS_REGISTRA,
     IntakeApplication,
     Persona,
     RegistraDomanda,
@@ -15,7 +16,6 @@ from services.intake.application import (
 )
 from services.intake.schemas import AttoreOut, DomandaIn, DomandaOut, DomandaRegistrata, PersonaOut
 from shared import codes
-from shared.errors import FieldError
 from shared.events import Erased
 from shared.events.types import CodiceFinalita
 from shared.web.authentication import CurrentPrincipal
@@ -35,9 +35,6 @@ def router(intake: IntakeApplication) -> APIRouter:
     def registra_domanda(
         body: DomandaIn, principal: CurrentPrincipal, request: Request, response: Response
     ) -> DomandaRegistrata:
-        legal_basis = body.base_giuridica or "L328_ART22"
-        if legal_basis not in codes.legal_bases():
-            raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
         command = RegistraDomanda(
             comune=body.comune,
             canale=body.canale,
@@ -46,7 +43,7 @@ def router(intake: IntakeApplication) -> APIRouter:
             area_utenza=body.area_utenza,
             urgente=body.urgente,
             occurred_at=body.occurred_at,
-            legal_basis=legal_basis,
+            legal_basis=body.base_giuridica or LEGAL_BASIS_REGISTRA,
         )
         registrata = intake.registra_domanda(
             command, Richiesta(principal, "api", correlation_id(request))

@@ -11,16 +11,19 @@ from zoneinfo import ZoneInfo
 from codicefiscale import codicefiscale
 
 from services.intake.domain import Domanda
-from shared.auth.policy import authorize
+from shared import codes
+from shared.auth.policy import OutOfScope, authorize
 from shared.auth.principal import Principal
 from shared.errors import FieldError, NotFound
 from shared.events import CommandContext, acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
+from shared.events.envelope import CLOCK_SKEW
 from shared.events.intake import DatiPersona, DomandaRicevuta
 from shared.events.profile import ProfiloStatistico, classe_cittadinanza, fascia_eta
 from shared.events.types import AreaUtenza, Canale, Fonte
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
+from shared.observability import PERSONAL_DATA_READS
 from shared.persons.keystore import KeyStore
 
 ROME = ZoneInfo("Europe/Rome")
@@ -80,28 +83,39 @@ class IntakeApplication(LedgerApplication):
         self.district_comuni = district_comuni
 
     def registra_domanda(self, command: RegistraDomanda, richiesta: Richiesta) -> Registrazione:
+        """Every check comes before the first write: a refused request leaves nothing."""
         if command.comune not in self.district_comuni():
             raise FieldError(("body", "comune"), "comune non appartenente al distretto")
-        authorize(richiesta.principal, "intake.domanda.registra", comune=command.comune)
-        persona_id = self._persona_id(command.persona)
-        self.keystore.remember(
-            persona_id,
-            codice_fiscale=command.persona.codice_fiscale,
-            nome=command.persona.nome,
-            cognome=command.persona.cognome,
-            data_nascita=command.persona.data_nascita,
+        if command.legal_basis not in codes.legal_bases():
+            raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
+        when = command.occurred_at or datetime.now(ROME)
+        if when > datetime.now(ROME) + CLOCK_SKEW:
+            raise FieldError(("body", "occurred_at"), "non può essere nel futuro")
+        authorize(
+            richiesta.principal,
+            "intake.domanda.registra",
+            comune=command.comune,
+            area=command.area_utenza,
+        )
+        persona = command.persona
+        persona_id = self.keystore.claim(
+            new_person_id(),
+            codice_fiscale=persona.codice_fiscale,
+            nome=persona.nome,
+            cognome=persona.cognome,
+            data_nascita=persona.data_nascita,
         )
         context = _context(richiesta, command.comune, command.legal_basis, command.occurred_at)
         with acting(context):
             domanda = Domanda(
                 persona_id=persona_id,
-                persona=_dati_persona(command.persona),
+                persona=_dati_persona(persona),
                 comune=command.comune,
                 canale=command.canale,
                 bisogno=command.bisogno,
                 area_utenza=command.area_utenza,
                 urgente=command.urgente,
-                profilo=_profilo(command, (command.occurred_at or datetime.now(ROME))),
+                profilo=_profilo(command, when),
             )
             recordings = self.save(domanda)
         return Registrazione(domanda.id, recordings[-1].notification.id, persona_id)
@@ -114,7 +128,15 @@ class IntakeApplication(LedgerApplication):
         if not events or not isinstance(events[0], DomandaRicevuta):
             raise NotFound("domanda non trovata")
         received = events[0]
-        authorize(richiesta.principal, "intake.domanda.legge", comune=received.comune)
+        try:
+            authorize(
+                richiesta.principal,
+                "intake.domanda.legge",
+                comune=received.comune,
+                area=received.area_utenza,
+            )
+        except OutOfScope:
+            raise NotFound("domanda non trovata") from None
         self.registra_lettura(
             richiesta,
             received.persona_id,
@@ -150,16 +172,7 @@ class IntakeApplication(LedgerApplication):
                 }
             )
         self.save(read)
-
-    def _persona_id(self, persona: Persona) -> str:
-        """A returning person keeps their id: by codice fiscale, else by name and birth date."""
-        if persona.codice_fiscale:
-            found = self.keystore.find_by_codice_fiscale(persona.codice_fiscale)
-        elif persona.data_nascita:
-            found = self.keystore.find_by_name(persona.nome, persona.cognome, persona.data_nascita)
-        else:
-            found = []
-        return found[0] if len(found) == 1 else new_person_id()
+        PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc()
 
 
 def _context(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -17,8 +17,11 @@ from pydantic import (
     StrictBool,
     StrictStr,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 
+from shared.events.envelope import CLOCK_SKEW
 from shared.events.types import AreaUtenza, Canale
 
 CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
@@ -42,6 +45,9 @@ Belfiore = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]\d{3}$")]
 
 
 class PersonaIn(BaseModel):
+    """Who the request is about. A codice fiscale, when given, must agree with the birth date
+    and sex given beside it."""
+
     model_config = CONTRACT
 
     nome: Nome
@@ -53,6 +59,32 @@ class PersonaIn(BaseModel):
     cittadinanza: Annotated[int, AfterValidator(_country)] | None = Field(
         default=None, description="ISO 3166-1 numerico (Italia 380)"
     )
+
+    @field_validator("data_nascita")
+    @classmethod
+    def _birth_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None:
+            return None
+        if value > date.today():
+            raise ValueError("la data di nascita non può essere nel futuro")
+        code = info.data.get("codice_fiscale")
+        if code:
+            encoded = codicefiscale.decode(code)["birthdate"]
+            if (encoded.day, encoded.month, encoded.year % 100) != (
+                value.day,
+                value.month,
+                value.year % 100,
+            ):
+                raise ValueError("non coerente con il codice fiscale")
+        return value
+
+    @field_validator("sesso")
+    @classmethod
+    def _sex(cls, value: str | None, info: ValidationInfo) -> str | None:
+        code = info.data.get("codice_fiscale")
+        if value and code and codicefiscale.decode(code)["gender"] != value:
+            raise ValueError("non coerente con il codice fiscale")
+        return value
 
 
 class DomandaIn(BaseModel):
@@ -69,6 +101,14 @@ class DomandaIn(BaseModel):
     occurred_at: AwareDatetime | None = Field(
         default=None, description="Quando è avvenuto (predefinito: ora); mai nel futuro."
     )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("non può essere nel futuro")
+        return value
+
     base_giuridica: StrictStr | None = Field(
         default=None, description="Codice della base giuridica (predefinito: L328_ART22)."
     )

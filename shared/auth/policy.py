@@ -1,40 +1,55 @@
-"""The one authorisation policy every endpoint goes through, in the service layer.
+"""The one authorisation policy every operation goes through, in the service layer.
 
-Rules are data: for each action, the roles allowed and what the caller's scope must cover
-(the comune of the record, and its area). Later issues add their actions here; the security
-issue completes and tests the table as a whole (design section 6).
+Rules are data: for each action, which roles may do it and what their scope must cover (the
+record's comune, and its area), and which integration-client scopes may. Later issues add
+their actions here; the security issue completes and tests the table as a whole (design
+section 6).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.auth.principal import Principal
 from shared.events.types import Ruolo
 
-Scope = Literal["none", "comune", "comune_area"]
+Scope = Literal["any", "comune", "comune_area"]
+
+USER_ROLES: tuple[Ruolo, ...] = (
+    "operatore",
+    "assistente_sociale",
+    "coordinatore",
+    "ufficio_di_piano",
+    "amministratore",
+)
 
 
 class Forbidden(Exception):
-    """The caller may not do this; the message is for the user, in Italian."""
+    """The caller's role may not do this at all; the message is for the user, in Italian."""
+
+
+class OutOfScope(Forbidden):
+    """The role may, but not on this record (another comune or area). Reads answer 404 for
+    it, so that a caller does not learn that a record exists outside their scope."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    roles: frozenset[Ruolo]
-    scope: Scope
-    client_scopes: frozenset[str] = frozenset()
+    roles: dict[Ruolo, Scope]
+    client_scopes: frozenset[str] = field(default_factory=frozenset)
+    any_client: bool = False
 
 
 RULES: dict[str, Rule] = {
     "intake.domanda.registra": Rule(
-        frozenset({"operatore", "assistente_sociale", "coordinatore"}), "comune"
+        {"operatore": "comune", "assistente_sociale": "comune_area", "coordinatore": "comune"}
     ),
     "intake.domanda.legge": Rule(
-        frozenset({"operatore", "assistente_sociale", "coordinatore"}), "comune"
+        {"operatore": "comune", "assistente_sociale": "comune_area", "coordinatore": "comune"}
     ),
-    "reporting.conteggi.legge": Rule(frozenset({"coordinatore", "ufficio_di_piano"}), "none"),
+    "reporting.conteggi.legge": Rule({"coordinatore": "comune", "ufficio_di_piano": "any"}),
+    "servizio.stato": Rule(dict.fromkeys(USER_ROLES, "any"), any_client=True),
 }
 
 
@@ -45,22 +60,25 @@ def authorize(
     if rule is None:
         raise Forbidden(f"azione non prevista dalla politica di accesso: {action}")
     if principal.kind == "client":
-        if not rule.client_scopes & principal.scopes:
+        if not (rule.any_client or rule.client_scopes & principal.scopes):
             raise Forbidden("questo client di integrazione non è abilitato a questa operazione")
         return
-    if principal.role not in rule.roles:
+    scope = rule.roles.get(principal.role)
+    if scope is None:
         raise Forbidden("il tuo ruolo non consente questa operazione")
-    if rule.scope in ("comune", "comune_area") and (
-        comune is None or comune not in principal.comuni
-    ):
-        raise Forbidden("il comune non è tra quelli di tua competenza")
-    if rule.scope == "comune_area" and (area is None or area not in principal.aree):
-        raise Forbidden("l'area di utenza non è tra quelle di tua competenza")
+    if scope in ("comune", "comune_area") and (comune is None or comune not in principal.comuni):
+        raise OutOfScope("il comune non è tra quelli di tua competenza")
+    if scope == "comune_area" and (area is None or area not in principal.aree):
+        raise OutOfScope("l'area di utenza non è tra quelle di tua competenza")
 
 
 def visible_comuni(principal: Principal, action: str) -> frozenset[str] | None:
-    """The comuni whose records the caller may list for ``action`` (None: all of them)."""
-    rule = RULES[action]
-    if rule.scope == "none":
+    """The comuni whose records the caller may list for ``action`` (None: all of them);
+    Forbidden when the caller's role may not list them at all."""
+    if principal.kind == "client":
+        authorize(principal, action)
         return None
-    return principal.comuni
+    scope = RULES[action].roles.get(principal.role)
+    if scope is None:
+        raise Forbidden("il tuo ruolo non consente questa operazione")
+    return None if scope == "any" else principal.comuni

@@ -116,18 +116,19 @@ class KeyStore:
         assert result.key is not None
         return result.key
 
-    def _lock_person(self, connection: Connection, person_id: str) -> None:
-        """Serialises key creation and erasure of one person. SQLite's writer transactions
-        are already serial (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock."""
+    def _lock(self, connection: Connection, name: str) -> None:
+        """Serialises the writers of one person (or one identifier) until commit. SQLite's
+        writer transactions are serial already (BEGIN IMMEDIATE); PostgreSQL takes an
+        advisory lock. Locks are taken identifier first, person second, never the reverse."""
         if not self._engines.is_sqlite:
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                {"key": f"ambito.person:{person_id}"},
+                {"key": f"ambito.person:{name}"},
             )
 
     def _get_or_create(self, person_id: str) -> bytes:
         with self._engines.writer.begin() as connection:
-            self._lock_person(connection, person_id)
+            self._lock(connection, person_id)
             if self._is_erased(person_id, connection):
                 raise PersonErasedError(person_id)
             connection.execute(
@@ -200,31 +201,77 @@ class KeyStore:
         data_nascita: date | None = None,
     ) -> None:
         """Records the blind indexes by which this person will be recognised."""
+        digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
+        if digests:
+            retry_when_busy(lambda: self._index(person_id, digests, claim=False))
+
+    def claim(
+        self,
+        candidate: str,
+        *,
+        codice_fiscale: str | None = None,
+        nome: str | None = None,
+        cognome: str | None = None,
+        data_nascita: date | None = None,
+    ) -> str:
+        """The id of the person these identifiers belong to, or ``candidate`` (then indexed
+        under them), decided in one locked transaction: two requests about a new person at
+        once get the same id. By codice fiscale the earliest match wins; by name and birth
+        date only a single match counts (homonyms are never merged by guess)."""
+        digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
+        if not digests:
+            return candidate
+        return retry_when_busy(lambda: self._index(candidate, digests, claim=True))
+
+    def _digests(
+        self,
+        codice_fiscale: str | None,
+        nome: str | None,
+        cognome: str | None,
+        data_nascita: date | None,
+    ) -> list[tuple[str, bytes]]:
         digests = []
         if codice_fiscale:
             digest = blind_index.codice_fiscale_index(self._blind_index_key, codice_fiscale)
             digests.append((blind_index.CODICE_FISCALE, digest))
         if nome and cognome and data_nascita:
-            digests.append(
-                (
-                    blind_index.NAME_AND_BIRTH_DATE,
-                    blind_index.name_index(self._blind_index_key, nome, cognome, data_nascita),
+            digest = blind_index.name_index(self._blind_index_key, nome, cognome, data_nascita)
+            digests.append((blind_index.NAME_AND_BIRTH_DATE, digest))
+        return digests
+
+    def _index(self, candidate: str, digests: list[tuple[str, bytes]], *, claim: bool) -> str:
+        kind, digest = digests[0]  # the codice fiscale when there is one
+        with self._engines.writer.begin() as connection:
+            self._lock(connection, f"{kind}:{digest.hex()}")
+            chosen = candidate
+            if claim:
+                found = [
+                    row.person_id
+                    for row in connection.execute(
+                        select(blind_indexes.c.person_id)
+                        .where(blind_indexes.c.kind == kind, blind_indexes.c.digest == digest)
+                        .order_by(blind_indexes.c.person_id)
+                    )
+                ]
+                if found and (kind == blind_index.CODICE_FISCALE or len(found) == 1):
+                    chosen = found[0]
+            self._lock(connection, chosen)
+            if self._is_erased(chosen, connection):
+                raise PersonErasedError(chosen)
+            connection.execute(
+                self._insert_ignore(person_keys).values(
+                    person_id=chosen,
+                    wrapped_key=self._wrap(chosen, os.urandom(32)),
+                    created_at=_now(),
                 )
             )
-        if not digests:
-            return
-        self.key_for_writing(person_id)
-
-        def write() -> None:
-            with self._engines.writer.begin() as connection:
-                for kind, digest in digests:
-                    connection.execute(
-                        self._insert_ignore(blind_indexes).values(
-                            kind=kind, digest=digest, person_id=person_id
-                        )
+            for each_kind, each_digest in digests:
+                connection.execute(
+                    self._insert_ignore(blind_indexes).values(
+                        kind=each_kind, digest=each_digest, person_id=chosen
                     )
-
-        retry_when_busy(write)
+                )
+        return chosen
 
     def find_by_codice_fiscale(self, codice_fiscale: str) -> list[str]:
         digest = blind_index.codice_fiscale_index(self._blind_index_key, codice_fiscale)
@@ -250,7 +297,7 @@ class KeyStore:
 
         def write() -> None:
             with self._engines.writer.begin() as connection:
-                self._lock_person(connection, person_id)
+                self._lock(connection, person_id)
                 connection.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
                 connection.execute(
                     delete(blind_indexes).where(blind_indexes.c.person_id == person_id)

@@ -89,6 +89,8 @@ class ProjectionRunner:
         self._stop = threading.Event()
         self._applied = threading.Condition()
         self._thread: threading.Thread | None = None
+        self.failing = False
+        """True while the last attempt failed (readiness reports it)."""
         for recorder in self.sources.values():
             recorder.commit_listeners.append(self._on_commit)
 
@@ -138,6 +140,13 @@ class ProjectionRunner:
             return len(notifications)
 
     def _locked_position(self, connection: Connection, source: str) -> int:
+        """The position, locked until commit. The row is made first if missing: locking a
+        row that does not exist locks nothing, and two runners would both start from 0."""
+        connection.execute(
+            dialect_insert(connection, projection_positions)
+            .values(projection=self.projection.name, source=source, partition=0, position=0)
+            .on_conflict_do_nothing()
+        )
         query = select(projection_positions.c.position).where(
             projection_positions.c.projection == self.projection.name,
             projection_positions.c.source == source,
@@ -183,10 +192,16 @@ class ProjectionRunner:
             self._wake.clear()
             try:
                 self.catch_up()
+                self.failing = False
             except Exception:
+                self.failing = True
                 logger.exception("projection %s failed; retrying", self.projection.name)
                 self._stop.wait(1.0)
             self._wake.wait(1.0)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self) -> None:
         self._stop.set()

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.auth.principal import Principal
 from shared.auth.tokens import InvalidToken, TokenService
@@ -96,7 +102,43 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return client_id, secret
 
 
-def token_router() -> APIRouter:
+class LoginThrottle:
+    """Bounds what the token endpoint can cost: a few argon2 checks at a time (each takes tens
+    of MiB), and a pause for a name after repeated failures (guessing is slowed, a typo is not)."""
+
+    def __init__(self, concurrency: int = 4, failures: int = 10, window: float = 300.0) -> None:
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._limit = failures
+        self._window = window
+        self._lock = threading.Lock()
+
+    def retry_after(self, name: str) -> int:
+        """Seconds to wait before trying ``name`` again; 0 when it may be tried now."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._failures[name]
+            while recent and recent[0] < now - self._window:
+                recent.popleft()
+            if len(recent) < self._limit:
+                return 0
+            return int(recent[0] + self._window - now) + 1
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._failures[name].append(time.monotonic())
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._slots:
+            yield
+
+
+def token_router(throttle: LoginThrottle) -> APIRouter:
     router = APIRouter(prefix="/api/auth", tags=["autenticazione"])
 
     @router.post("/token")
@@ -111,23 +153,34 @@ def token_router() -> APIRouter:
         authenticator: Authenticator = request.app.state.authenticator
         identity, tokens = authenticator.identity, authenticator.tokens
         if grant_type == "password":
-            user = identity.authenticate_user(username or "", password or "")
+            name = username or ""
+            if wait := throttle.retry_after(name):
+                return _too_many(wait)
+            with throttle.slot():
+                user = identity.authenticate_user(name, password or "")
             if user is None:
+                throttle.failed(name)
                 return JSONResponse(
                     {"error": "invalid_grant", "error_description": "credenziali non valide"},
                     status_code=400,
                 )
+            throttle.succeeded(name)
             access = tokens.issue(user.username, "user")
         elif grant_type == "client_credentials":
             basic = _basic_credentials(request)
             given_id, secret = basic or (client_id or "", client_secret or "")
-            client = identity.authenticate_client(given_id, secret)
+            if wait := throttle.retry_after(given_id):
+                return _too_many(wait)
+            with throttle.slot():
+                client = identity.authenticate_client(given_id, secret)
             if client is None:
+                throttle.failed(given_id)
                 return JSONResponse(
                     {"error": "invalid_client", "error_description": "credenziali non valide"},
                     status_code=401,
                     headers={"WWW-Authenticate": 'Basic realm="ambito"'},
                 )
+            throttle.succeeded(given_id)
             access = tokens.issue(client.client_id, "client")
         else:
             return JSONResponse(
@@ -145,9 +198,34 @@ def token_router() -> APIRouter:
     return router
 
 
+def _too_many(wait: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "too_many_attempts",
+            "error_description": "troppi tentativi non riusciti: riprova fra qualche minuto",
+        },
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
+
+
+class RequireBearer(BaseHTTPMiddleware):
+    """Refuses an API call without a bearer token before anything reads its body, so that
+    an anonymous caller learns nothing from validation errors."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if path.startswith("/api/") and not path.startswith("/api/auth/"):
+            header = request.headers.get("authorization", "")
+            if not header.lower().startswith("bearer "):
+                return _unauthorized()
+        return await call_next(request)
+
+
 def install_authentication(app: FastAPI) -> None:
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:
         return _unauthorized(str(error))
 
-    app.include_router(token_router())
+    app.add_middleware(RequireBearer)
+    app.include_router(token_router(LoginThrottle()))

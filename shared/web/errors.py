@@ -20,7 +20,7 @@ from shared.errors import Conflict, FieldError, NotFound
 
 MESSAGES: dict[str, str] = {
     "missing": "campo obbligatorio",
-    "extra_forbidden": "campo non previsto",
+    "extra_forbidden": "contiene un campo non previsto",
     "string_type": "deve essere un testo",
     "string_too_long": "testo troppo lungo (al massimo {max_length} caratteri)",
     "string_too_short": "testo troppo corto (almeno {min_length} caratteri)",
@@ -62,13 +62,16 @@ def _message(error: dict[str, Any]) -> str:
         return template.split(" (")[0]
 
 
+def _location(error: dict[str, Any]) -> str:
+    location = list(error["loc"])
+    if error["type"] == "extra_forbidden":
+        location = location[:-1]  # the unexpected key is the client's text: never echo it
+    return ".".join(str(part) for part in location)
+
+
 def validation_details(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return [
-        {
-            "campo": ".".join(str(part) for part in error["loc"]),
-            "errore": _message(error),
-            "tipo": error["type"],
-        }
+        {"campo": _location(error), "errore": _message(error), "tipo": error["type"]}
         for error in errors
     ]
 

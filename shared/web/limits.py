@@ -1,4 +1,9 @@
-"""A hard limit on request bodies (64 KiB, design section 4): 413 before anything is parsed."""
+"""A hard limit on request bodies (64 KiB, design section 4): 413 before anything is parsed.
+
+The body is read here, up to the limit, whether or not it declares a Content-Length (a
+chunked upload declares none), and handed on whole; at this size buffering costs nothing,
+and no framework layer gets the chance to turn the refusal into something else.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 64 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
+def too_large(max_bytes: int) -> str:
+    return f"corpo della richiesta troppo grande (al massimo {max_bytes // 1024} KiB)"
 
 
 class BodySizeLimit:
@@ -26,33 +31,34 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
                 await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
-        limit = f"al massimo {self.max_bytes // 1024} KiB"
-        body = json.dumps({"detail": f"corpo della richiesta troppo grande ({limit})"}).encode()
+        body = json.dumps({"detail": too_large(self.max_bytes)}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -60,6 +66,7 @@ class BodySizeLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
                 ],
             }
         )

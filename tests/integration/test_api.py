@@ -101,6 +101,11 @@ def _with(path: str, value: Any) -> dict[str, Any]:
 
 
 BAD_INPUT = [
+    ("occurred_at", "2099-01-01T00:00:00+00:00", "body.occurred_at"),
+    ("persona.data_nascita", "1941-01-01", "body.persona.data_nascita"),
+    ("persona.sesso", "M", "body.persona.sesso"),
+    ("persona.RSSMRA40A41E094R", 1, "body.persona"),
+    ("base_giuridica", "ART_INVENTATO", "body.base_giuridica"),
     ("comune", "Z999", "body.comune"),
     ("comune", "Gorgonzola", "body.comune"),
     ("persona.codice_fiscale", "RSSMRA40A41E094X", "body.persona.codice_fiscale"),
@@ -130,6 +135,7 @@ def test_bad_input_gets_422_naming_the_field_without_echo_and_records_nothing(
     assert field in fields
     if isinstance(value, str):
         assert value[:40] not in response.text
+    assert "RSSMRA40A41E094R" not in response.text
     assert "Maria" not in response.text
     assert _intake_position(runtime) == before
     assert runtime.district.keystore.find_by_codice_fiscale("RSSMRA40A41E094R") == []
@@ -143,6 +149,77 @@ def test_a_body_over_64_kib_gets_413_and_records_nothing(
     assert response.status_code == 413
     assert "64 KiB" in response.json()["detail"]
     assert _intake_position(runtime) == 0
+
+
+def test_a_chunked_body_over_64_kib_gets_413_too(
+    client: TestClient, runtime: Runtime, operatore: dict[str, str]
+) -> None:
+    payload = json.dumps(_with("bisogno", "x" * (70 * 1024))).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(payload), 8192):
+            yield payload[start : start + 8192]
+
+    response = client.post(
+        "/api/intake/domande",
+        content=chunks(),
+        headers={**operatore, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413, response.text
+    assert _intake_position(runtime) == 0
+
+
+def test_without_a_token_nothing_is_even_parsed(client: TestClient) -> None:
+    response = client.post(
+        "/api/intake/domande", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 401
+
+
+def test_a_social_worker_stays_within_their_areas(
+    client: TestClient, operatore: dict[str, str]
+) -> None:
+    minori = bearer(token(client, "as.minori"))
+    eld = client.post("/api/intake/domande", json=CONTRACT_BODY, headers=operatore).json()
+    assert client.get(f"/api/intake/domande/{eld['id']}", headers=minori).status_code == 404
+    refused = client.post("/api/intake/domande", json=CONTRACT_BODY, headers=minori)
+    assert refused.status_code == 403
+    assert "area" in refused.json()["detail"]
+    fam = {**CONTRACT_BODY, "area_utenza": "FAM"}
+    created = client.post("/api/intake/domande", json=fam, headers=minori)
+    assert created.status_code == 201
+    assert (
+        client.get(f"/api/intake/domande/{created.json()['id']}", headers=minori).status_code == 200
+    )
+
+
+def test_no_data_leaves_when_the_read_cannot_be_recorded(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as failing:
+        headers = bearer(token(failing, "operatore"))
+        created = failing.post("/api/intake/domande", json=CONTRACT_BODY, headers=headers).json()
+
+        def broken(*_: Any, **__: Any) -> None:
+            raise RuntimeError("ledger unavailable")
+
+        monkeypatch.setattr(runtime.intake, "registra_lettura", broken)
+        response = failing.get(f"/api/intake/domande/{created['id']}", headers=headers)
+    assert response.status_code == 500
+    assert "Maria" not in response.text
+    assert "spesa" not in response.text
+
+
+def test_repeated_wrong_passwords_are_slowed_down(client: TestClient) -> None:
+    wrong = {"grant_type": "password", "username": "coordinatore", "password": "sbagliata"}
+    statuses = [client.post("/api/auth/token", data=wrong).status_code for _ in range(11)]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+    right = {**wrong, "password": "demo"}
+    assert client.post("/api/auth/token", data=right).status_code == 429
+    assert (
+        client.post("/api/auth/token", data={**right, "username": "operatore"}).status_code == 200
+    )
 
 
 def _forged(runtime: Runtime, key: Ed25519PrivateKey, **claims: Any) -> str:
@@ -235,7 +312,7 @@ def test_authorisation_by_role_and_comune(client: TestClient, runtime: Runtime) 
         "/api/intake/domande", json=CONTRACT_BODY, headers=bearer(token(client, "operatore"))
     )
     read = client.get(f"/api/intake/domande/{created.json()['id']}", headers=bussero)
-    assert read.status_code == 403
+    assert read.status_code == 404  # outside one's comuni a request does not even exist
     ufficio = bearer(token(client, "ufficio.piano"))
     assert (
         client.post("/api/intake/domande", json=CONTRACT_BODY, headers=ufficio).status_code == 403

@@ -59,3 +59,45 @@ def test_a_tombstone_is_final_even_if_a_key_row_reappears(
         assert fresh.lookup(person).key is None
     finally:
         fresh.close()
+
+
+def test_concurrent_requests_about_a_new_person_agree_on_one_id(keystore: KeyStore) -> None:
+    import threading
+
+    from shared.events import new_person_id
+
+    chosen: list[str] = []
+    start = threading.Barrier(8)
+
+    def claim() -> None:
+        start.wait()
+        chosen.append(
+            keystore.claim(
+                new_person_id(), codice_fiscale="RSSMRA40A41E094R", nome="Maria", cognome="Rossi"
+            )
+        )
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(chosen)) == 1
+    assert keystore.find_by_codice_fiscale("RSSMRA40A41E09QO") == chosen[:1]  # omocodia too
+    later = keystore.claim(new_person_id(), codice_fiscale="RSSMRA40A41E094R")
+    assert later == chosen[0]
+
+
+def test_homonyms_without_codice_fiscale_are_never_merged_by_guess(keystore: KeyStore) -> None:
+    from datetime import date
+
+    from shared.events import new_person_id
+
+    born = date(1950, 3, 3)
+    first = keystore.claim(new_person_id(), nome="Mario", cognome="Bianchi", data_nascita=born)
+    assert (
+        keystore.claim(new_person_id(), nome="MARIO", cognome="bianchi", data_nascita=born) == first
+    )
+    keystore.remember(new_person_id(), nome="Mario", cognome="Bianchi", data_nascita=born)
+    third = keystore.claim(new_person_id(), nome="Mario", cognome="Bianchi", data_nascita=born)
+    assert third != first  # two people now share the name: a new one is not guessed to be either

@@ -66,3 +66,40 @@ def test_a_crash_mid_batch_leaves_neither_rows_nor_position_and_a_rerun_counts_o
     assert _counts(runner) == {("E094", "ELD"): 6}
     runner.stop()
     views.dispose()
+
+
+def test_two_runners_on_one_read_model_never_double_count(
+    open_ledger: Callable[..., Ledger],
+    operatore: CommandContext,
+    database_url: DatabaseFactory,
+) -> None:
+    import threading
+
+    ledger = open_ledger("intake")
+    app = Sportello(ledger)
+    with acting(operatore):
+        for index in range(60):
+            app.ricevi("N", "C", None, new_person_id(), f"b{index}")
+    views = create_engines(database_url("views"))
+    runners = [
+        ProjectionRunner(DomandePerComuneArea(), views, {"intake": ledger.recorder})
+        for _ in range(2)
+    ]
+    for runner in runners:
+        runner.BATCH = 7  # many small batches: many chances to interleave
+    start = threading.Barrier(2)
+
+    def run(runner: ProjectionRunner) -> None:
+        start.wait()
+        runner.catch_up()
+
+    threads = [threading.Thread(target=run, args=(runner,)) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _counts(runners[0]) == {("E094", "ELD"): 60}
+    assert runners[0].position("intake") == 60
+    for runner in runners:
+        runner.stop()
+    views.dispose()
