@@ -30,6 +30,16 @@ PROJECTION_LAG = Gauge(
     "Events recorded in a source ledger and not yet applied by a projection.",
     ["projection", "source"],
 )
+RELAY_LAG = Gauge(
+    "ambito_relay_lag_events",
+    "Events recorded in a ledger and not yet acknowledged by the broker.",
+    ["stream"],
+)
+CONSUMER_LAG = Gauge(
+    "ambito_consumer_lag_messages",
+    "Messages on a topic not yet applied by a projection's consumer.",
+    ["projection", "topic"],
+)
 PERSONAL_DATA_READS = Counter(
     "ambito_personal_data_reads",
     "Reads of personal data served and recorded, by service and purpose code.",

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the identity and settings store. Unset: SQLite file under data_dir."""
     views_url: str | None = None
     """SQLAlchemy URL of the read models' database. Unset: SQLite file under data_dir."""
+    kafka_bootstrap: str | None = None
+    """Kafka bootstrap servers (``host:port,...``): set, the district runs on Kafka (district
+    mode, one service per process); unset, projections read the ledgers (embedded mode)."""
+    kafka_partitions: int = Field(default=6, ge=1, le=1000)
+    """Partitions of each event topic, fixed when the topic is created."""
+    kafka_replication: int = Field(default=1, ge=1, le=10)
+    """Replication factor of the topics Ambito creates (3 on a production cluster)."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     token_ttl_seconds: int = Field(default=900, ge=60, le=86400)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table
 
 from shared.db import dialect_insert
-from shared.projections.runner import WireEvent
+from shared.projections.base import WireEvent
 
 metadata = MetaData()
 domande_per_comune_area = Table(

@@ -9,66 +9,25 @@ per response, for entitled users only (design section 3).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, select
-
-from shared.db import Engines, dialect_insert, retry_when_busy
-from shared.events.catalogue import event_class
-from shared.ledger.mapper import upcast
+from shared.db import Engines, retry_when_busy
 from shared.ledger.recorder import LedgerRecorder
 from shared.observability import PROJECTION_LAG
+from shared.projections.base import (
+    Projection,
+    create_tables,
+    lock_position,
+    read_positions,
+    save_position,
+    wire_event,
+)
 
 logger = logging.getLogger("ambito.projections")
-
-positions_metadata = MetaData()
-projection_positions = Table(
-    "projection_positions",
-    positions_metadata,
-    Column("projection", String(100), primary_key=True),
-    Column("source", String(100), primary_key=True),
-    Column("partition", BigInteger, primary_key=True),
-    Column("position", BigInteger, nullable=False),
-)
-"""Per (projection, source stream, partition): embedded mode has one partition, 0."""
-
-
-@dataclass(frozen=True)
-class WireEvent:
-    """An event as stored in its ledger (and as published on Kafka), upcast to today's schema."""
-
-    source: str
-    position: int
-    type: str
-    data: dict[str, Any]
-
-    @property
-    def aggregate_id(self) -> str:
-        return str(self.data["aggregate_id"])
-
-
-def wire_event(source: str, position: int, state: bytes) -> WireEvent:
-    data = json.loads(state)
-    event_type = data.pop("type")
-    version = int(data.pop("schema_version"))
-    upcast(event_class(event_type), data, version)
-    return WireEvent(source, position, event_type, data)
-
-
-class Projection(Protocol):
-    name: str
-    sources: tuple[str, ...]
-    event_types: frozenset[str]
-    metadata: MetaData
-
-    def apply(self, connection: Connection, event: WireEvent) -> None: ...
 
 
 class ProjectionRunner:
@@ -83,8 +42,7 @@ class ProjectionRunner:
         self.projection = projection
         self.views = views
         self.sources = {name: sources[name] for name in projection.sources}
-        projection.metadata.create_all(views.writer)
-        positions_metadata.create_all(views.writer)
+        create_tables(projection, views)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._applied = threading.Condition()
@@ -98,15 +56,8 @@ class ProjectionRunner:
         self._wake.set()
 
     def position(self, source: str) -> int:
-        with self.views.reader.connect() as connection:
-            value = connection.execute(
-                select(projection_positions.c.position).where(
-                    projection_positions.c.projection == self.projection.name,
-                    projection_positions.c.source == source,
-                    projection_positions.c.partition == 0,
-                )
-            ).scalar()
-        return int(value) if value is not None else 0
+        found = read_positions(self.views, self.projection.name).get((source, 0))
+        return found.position if found else 0
 
     def catch_up(self) -> int:
         """Applies everything pending in every source; returns how many events it applied."""
@@ -126,8 +77,9 @@ class ProjectionRunner:
         return applied
 
     def _apply_batch(self, source: str, recorder: LedgerRecorder) -> int:
+        name = self.projection.name
         with self.views.writer.begin() as connection:
-            start = self._locked_position(connection, source)
+            start = lock_position(connection, name, source, 0).position
             notifications = recorder.select_notifications(
                 start, self.BATCH, inclusive_of_start=False
             )
@@ -136,37 +88,8 @@ class ProjectionRunner:
                     event = wire_event(source, notification.id, notification.state)
                     self.projection.apply(connection, event)
             if notifications:
-                self._save_position(connection, source, notifications[-1].id)
+                save_position(connection, name, source, 0, notifications[-1].id)
             return len(notifications)
-
-    def _locked_position(self, connection: Connection, source: str) -> int:
-        """The position, locked until commit. The row is made first if missing: locking a
-        row that does not exist locks nothing, and two runners would both start from 0."""
-        connection.execute(
-            dialect_insert(connection, projection_positions)
-            .values(projection=self.projection.name, source=source, partition=0, position=0)
-            .on_conflict_do_nothing()
-        )
-        query = select(projection_positions.c.position).where(
-            projection_positions.c.projection == self.projection.name,
-            projection_positions.c.source == source,
-            projection_positions.c.partition == 0,
-        )
-        if connection.dialect.name != "sqlite":
-            query = query.with_for_update()
-        value = connection.execute(query).scalar()
-        return int(value) if value is not None else 0
-
-    def _save_position(self, connection: Connection, source: str, position: int) -> None:
-        statement = dialect_insert(connection, projection_positions).values(
-            projection=self.projection.name, source=source, partition=0, position=position
-        )
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["projection", "source", "partition"],
-                set_={"position": position},
-            )
-        )
 
     def wait_for(self, source: str, position: int, timeout: float) -> bool:
         """Read your writes: True once ``position`` of ``source`` is applied (bounded wait)."""

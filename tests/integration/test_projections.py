@@ -11,7 +11,8 @@ from services.reporting.projections import DomandePerComuneArea, domande_per_com
 from shared.db import create_engines
 from shared.events import CommandContext, acting, new_person_id
 from shared.ledger.ledger import Ledger
-from shared.projections.runner import ProjectionRunner, WireEvent
+from shared.projections.base import WireEvent
+from shared.projections.runner import ProjectionRunner
 from tests.conftest import DatabaseFactory
 from tests.support.domain import Sportello
 

@@ -1,0 +1,1 @@
+"""The Kafka backbone (district mode): topics, the relay (transactional outbox), consumers."""

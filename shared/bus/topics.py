@@ -1,0 +1,46 @@
+"""Topics are the district's shared history: created explicitly, fixed partitions, kept
+forever (design section 5)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+logger = logging.getLogger("ambito.bus")
+
+HEADER_TYPE = "ambito-type"
+HEADER_SCHEMA_VERSION = "ambito-schema-version"
+HEADER_STREAM = "ambito-stream"
+HEADER_POSITION = "ambito-position"
+
+
+def topic_for(stream: str) -> str:
+    """The topic of a service's event stream, e.g. ``ambito.intake.v1``."""
+    return f"ambito.{stream}.v1"
+
+
+def ensure_topics(
+    bootstrap: str, streams: list[str], partitions: int, replication: int = 1
+) -> None:
+    """Creates the streams' topics that are missing (never alters an existing one)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ambito-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(
+                name=topic_for(stream),
+                num_partitions=partitions,
+                replication_factor=replication,
+                topic_configs={"retention.ms": "-1", "cleanup.policy": "delete"},
+            )
+            for stream in streams
+            if topic_for(stream) not in existing
+        ]
+        if missing:
+            with suppress(TopicAlreadyExistsError):  # another service created it meanwhile
+                admin.create_topics(missing)
+    finally:
+        admin.close()

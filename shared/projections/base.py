@@ -1,0 +1,135 @@
+"""What every projection is, whatever feeds it: the event it sees, and its positions.
+
+A projection's rows and its positions change in one transaction of the read-model
+database, so an event is applied exactly once however often it is delivered: from the
+ledger (embedded mode, ``runner``) or from Kafka (district mode, ``shared.bus.consumer``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, delete, select
+
+from shared.db import Engines, dialect_insert
+from shared.events.catalogue import event_class
+from shared.ledger.mapper import upcast
+
+positions_metadata = MetaData()
+projection_positions = Table(
+    "projection_positions",
+    positions_metadata,
+    Column("projection", String(100), primary_key=True),
+    Column("source", String(100), primary_key=True),
+    Column("partition", BigInteger, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("kafka_offset", BigInteger, nullable=True),
+)
+"""Per (projection, source stream, partition): the highest ledger position applied (what
+dedupes), and in district mode the Kafka offset to resume from (only a hint: a re-sent
+event lands at a new offset). Embedded mode has one partition, 0, per source ledger."""
+
+
+@dataclass(frozen=True)
+class WireEvent:
+    """An event as stored in its ledger (and as published on Kafka), upcast to today's
+    schema. Personal fields stay encrypted: read models keep ciphertext."""
+
+    source: str
+    position: int
+    type: str
+    data: dict[str, Any]
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.data["aggregate_id"])
+
+
+def wire_event(source: str, position: int, state: bytes) -> WireEvent:
+    data = json.loads(state)
+    event_type = data.pop("type")
+    version = int(data.pop("schema_version"))
+    upcast(event_class(event_type), data, version)
+    return WireEvent(source, position, event_type, data)
+
+
+class Projection(Protocol):
+    name: str
+    sources: tuple[str, ...]
+    event_types: frozenset[str]
+    metadata: MetaData
+
+    def apply(self, connection: Connection, event: WireEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Position:
+    position: int
+    kafka_offset: int | None
+
+
+def _where(projection: str, source: str, partition: int) -> Any:
+    c = projection_positions.c
+    return (c.projection == projection) & (c.source == source) & (c.partition == partition)
+
+
+def lock_position(connection: Connection, projection: str, source: str, partition: int) -> Position:
+    """The position, locked until commit. The row is made first if missing: locking a row
+    that does not exist locks nothing, and two consumers would both start from 0."""
+    connection.execute(
+        dialect_insert(connection, projection_positions)
+        .values(projection=projection, source=source, partition=partition, position=0)
+        .on_conflict_do_nothing()
+    )
+    query = select(projection_positions.c.position, projection_positions.c.kafka_offset).where(
+        _where(projection, source, partition)
+    )
+    if connection.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = connection.execute(query).one()
+    return Position(int(row.position), row.kafka_offset)
+
+
+def save_position(
+    connection: Connection,
+    projection: str,
+    source: str,
+    partition: int,
+    position: int,
+    kafka_offset: int | None = None,
+) -> None:
+    connection.execute(
+        projection_positions.update()
+        .where(_where(projection, source, partition))
+        .values(position=position, kafka_offset=kafka_offset)
+    )
+
+
+def read_positions(views: Engines, projection: str) -> dict[tuple[str, int], Position]:
+    c = projection_positions.c
+    with views.reader.connect() as connection:
+        rows = connection.execute(
+            select(c.source, c.partition, c.position, c.kafka_offset).where(
+                c.projection == projection
+            )
+        )
+        return {
+            (r.source, int(r.partition)): Position(int(r.position), r.kafka_offset) for r in rows
+        }
+
+
+def create_tables(projection: Projection, views: Engines) -> None:
+    projection.metadata.create_all(views.writer)
+    positions_metadata.create_all(views.writer)
+
+
+def reset(projection: Projection, views: Engines) -> None:
+    """Empties the read model and forgets its positions: the next run replays everything."""
+    with views.writer.begin() as connection:
+        for table in reversed(projection.metadata.sorted_tables):
+            connection.execute(delete(table))
+        connection.execute(
+            delete(projection_positions).where(projection_positions.c.projection == projection.name)
+        )
