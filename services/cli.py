@@ -136,17 +136,25 @@ def demo(settings: Settings, data_dir: Path | None) -> None:
 
 
 @main.command()
-@click.option(
-    "--demo", "with_demo", is_flag=True, help="Create the demo district first if missing."
-)
+@click.argument("services_to_serve", metavar="[SERVICE]...", nargs=-1, type=click.Choice(SERVICES))
+@click.option("--demo", "with_demo", is_flag=True, help="Create the demo district if missing.")
 @click.option("--host", help="Overrides AMBITO_HOST (default 127.0.0.1).")
 @click.option("--port", type=int, help="Overrides AMBITO_PORT (default 8000).")
 @data_dir_option
 @click.pass_obj
 def serve(
-    settings: Settings, with_demo: bool, host: str | None, port: int | None, data_dir: Path | None
+    settings: Settings,
+    services_to_serve: tuple[str, ...],
+    with_demo: bool,
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
 ) -> None:
-    """Serve all four services in one process (embedded mode)."""
+    """Serve the given services (default: all four) in this process.
+
+    Without AMBITO_KAFKA_BOOTSTRAP: embedded mode, projections read the ledgers. With it:
+    district mode, each ledger served here is relayed to Kafka and projections read Kafka.
+    """
     import uvicorn
 
     from services.runtime import create_app, open_runtime
@@ -161,12 +169,14 @@ def serve(
         init_key_directory(settings.key_dir)
         _create_demo(settings)
     try:
-        runtime = open_runtime(settings)
+        runtime = open_runtime(settings, services_to_serve or SERVICES)
     except KeyDirectoryError as error:
         raise click.ClickException(str(error)) from None
     app = create_app(runtime)
     address = f"http://{settings.host}:{settings.port}"
-    click.echo(f"Ambito è in ascolto su {address} (dati: {settings.data_dir})")
+    served = ", ".join(runtime.services)
+    mode = f"distretto, Kafka {settings.kafka_bootstrap}" if runtime.district_mode else "integrata"
+    click.echo(f"Ambito ({served}; modalità {mode}) è in ascolto su {address}")
     if runtime.identity.district().demo:
         click.echo("Distretto demo. Accessi (utente / password / ruolo):")
         for username, password, role in DEMO_LOGINS:
@@ -212,6 +222,7 @@ def _create_demo(settings: Settings) -> bool:
         recorded = runtime.district.ledger("intake").recorder.select_notifications(
             1, 10_000, topics=["DomandaRicevuta"]
         )
+        assert runtime.intake is not None  # all services are open here
         record_demo_requests(runtime.intake, comuni, already=len(recorded))
     finally:
         runtime.close()

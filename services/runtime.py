@@ -1,12 +1,14 @@
-"""The embedded runtime: all four services in one process, projections fed from the ledgers.
+"""The composition root of a running Ambito: which services, and how events flow.
 
-This module and ``services.cli`` are the composition root (design section 11): the only
-places that see every service.
+Embedded mode (no Kafka configured): the four services in one process, projections fed
+straight from the ledgers. District mode (``AMBITO_KAFKA_BOOTSTRAP``): each process serves
+the services it is given, every ledger it owns is relayed to its topic, and projections are
+fed from Kafka. The same applications and projections serve both (design section 5).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -20,10 +22,14 @@ from services.reporting.application import ReportingApplication
 from services.reporting.projections import DomandePerComuneArea
 from services.status import status_router
 from shared.auth.tokens import TokenService
+from shared.bus.consumer import KafkaProjectionConsumer
+from shared.bus.relay import Relay
+from shared.bus.topics import ensure_topics
 from shared.db import Engines, create_engines
 from shared.identity.store import IdentityStore
 from shared.keys import load_token_key
 from shared.ledger.district import District, open_district
+from shared.projections.base import Projection, ProjectionFeed
 from shared.projections.runner import ProjectionRunner
 from shared.settings import SERVICES, Settings
 from shared.web.authentication import Authenticator, install_authentication
@@ -36,21 +42,32 @@ from shared.web.metrics import install_metrics
 @dataclass
 class Runtime:
     settings: Settings
+    services: tuple[str, ...]
     district: District
     identity: IdentityStore
     views: Engines
-    intake: IntakeApplication
-    reporting: ReportingApplication
-    runners: list[ProjectionRunner] = field(default_factory=list)
+    intake: IntakeApplication | None = None
+    reporting: ReportingApplication | None = None
+    feeds: list[ProjectionFeed] = field(default_factory=list)
+    relays: list[Relay] = field(default_factory=list)
+
+    @property
+    def district_mode(self) -> bool:
+        return self.settings.kafka_bootstrap is not None
 
     def start(self) -> None:
-        for runner in self.runners:
-            runner.catch_up()
-            runner.start()
+        for relay in self.relays:
+            relay.start()
+        for feed in self.feeds:
+            if isinstance(feed, ProjectionRunner):
+                feed.catch_up()
+            feed.start()
 
     def close(self) -> None:
-        for runner in self.runners:
-            runner.stop()
+        for feed in self.feeds:
+            feed.stop()
+        for relay in self.relays:
+            relay.stop()
         self.district.close()
         self.identity.close()
         self.views.dispose()
@@ -58,7 +75,7 @@ class Runtime:
     def ready(self) -> dict[str, str]:
         """What is not ready, by component (empty when everything is)."""
         problems: dict[str, str] = {}
-        for service in SERVICES:
+        for service in self.services:
             try:
                 self.district.ledger(service).recorder.max_notification_id()
             except Exception as error:  # readiness reports, never raises
@@ -67,33 +84,63 @@ class Runtime:
             self.identity.district()
         except Exception as error:
             problems["identita"] = type(error).__name__
-        for runner in self.runners:
-            if runner._thread is None or not runner._thread.is_alive():
-                problems[f"proiezione:{runner.projection.name}"] = "ferma"
+        for name, worker in [(f"proiezione:{i}", f) for i, f in enumerate(self.feeds)] + [
+            (f"relay:{r.stream}", r) for r in self.relays
+        ]:
+            if not worker.running:
+                problems[name] = "fermo"
+            elif worker.failing:
+                problems[name] = "in errore"
         return problems
 
 
-def open_runtime(settings: Settings) -> Runtime:
+def projections() -> list[Projection]:
+    return [DomandePerComuneArea()]
+
+
+def _feed(
+    projection: Projection, settings: Settings, views: Engines, district: District
+) -> ProjectionFeed:
+    if settings.kafka_bootstrap:
+        return KafkaProjectionConsumer(projection, views, settings.kafka_bootstrap)
+    sources = {name: district.ledger(name).recorder for name in projection.sources}
+    return ProjectionRunner(projection, views, sources)
+
+
+def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runtime:
+    unknown = set(services) - set(SERVICES)
+    if unknown:
+        raise ValueError(f"servizi sconosciuti: {sorted(unknown)}")
     district = open_district(settings)
     identity = IdentityStore(settings.identity_database_url())
     views = create_engines(settings.views_database_url())
-    ledgers = {service: district.ledger(service) for service in SERVICES}
-    intake = IntakeApplication(
-        ledgers["intake"],
-        district.keystore,
-        lambda: frozenset(c.belfiore for c in identity.district().comuni),
-    )
-    requests_runner = ProjectionRunner(
-        DomandePerComuneArea(), views, {name: ledger.recorder for name, ledger in ledgers.items()}
-    )
-    reporting = ReportingApplication(views, requests_runner)
-    return Runtime(settings, district, identity, views, intake, reporting, [requests_runner])
+    runtime = Runtime(settings, tuple(services), district, identity, views)
+    if settings.kafka_bootstrap:
+        ensure_topics(
+            settings.kafka_bootstrap,
+            list(SERVICES),
+            settings.kafka_partitions,
+            settings.kafka_replication,
+        )
+        runtime.relays = [
+            Relay(district.ledger(service), settings.kafka_bootstrap) for service in services
+        ]
+    if "intake" in services:
+        runtime.intake = IntakeApplication(
+            district.ledger("intake"),
+            district.keystore,
+            lambda: frozenset(c.belfiore for c in identity.district().comuni),
+        )
+    if "reporting" in services:
+        feed = _feed(DomandePerComuneArea(), settings, views, district)
+        runtime.feeds.append(feed)
+        runtime.reporting = ReportingApplication(views, feed)
+    return runtime
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    tokens = TokenService(
-        load_token_key(runtime.settings.key_dir), runtime.settings.token_ttl_seconds
-    )
+    settings = runtime.settings
+    tokens = TokenService(load_token_key(settings.key_dir), settings.token_ttl_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -117,9 +164,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(BodySizeLimit)
 
-    app.include_router(intake_api.router(runtime.intake))
-    app.include_router(reporting_api.router(runtime.reporting))
-    for service in SERVICES:
+    if runtime.intake is not None:
+        app.include_router(intake_api.router(runtime.intake))
+    if runtime.reporting is not None:
+        app.include_router(reporting_api.router(runtime.reporting))
+    for service in runtime.services:
         app.include_router(status_router(service, runtime.district.ledger(service)))
 
     @app.get("/healthz", include_in_schema=False)

@@ -10,7 +10,7 @@ from services.reporting.projections import domande_per_comune_area
 from shared.auth.policy import visible_comuni
 from shared.auth.principal import Principal
 from shared.db import Engines
-from shared.projections.runner import ProjectionRunner
+from shared.projections.base import ProjectionFeed
 
 MAX_WAIT_SECONDS = 5.0
 
@@ -27,14 +27,14 @@ class Conteggio:
 
 
 class ReportingApplication:
-    def __init__(self, views: Engines, requests_runner: ProjectionRunner) -> None:
+    def __init__(self, views: Engines, requests_feed: ProjectionFeed) -> None:
         self.views = views
-        self.requests_runner = requests_runner
+        self.requests_feed = requests_feed
 
     def conteggi_domande(
         self, principal: Principal, attendi_posizione: int | None = None
     ) -> list[Conteggio]:
-        if attendi_posizione is not None and not self.requests_runner.wait_for(
+        if attendi_posizione is not None and not self.requests_feed.wait_for(
             "intake", attendi_posizione, MAX_WAIT_SECONDS
         ):
             raise NotYetProjected

@@ -133,3 +133,18 @@ def reset(projection: Projection, views: Engines) -> None:
         connection.execute(
             delete(projection_positions).where(projection_positions.c.projection == projection.name)
         )
+
+
+class ProjectionFeed(Protocol):
+    """What feeds a projection: the ledgers directly (embedded) or Kafka (district)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    failing: bool
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def wait_for(self, stream: str, position: int, timeout: float) -> bool: ...

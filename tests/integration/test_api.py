@@ -75,6 +75,7 @@ def test_every_read_of_personal_data_is_recorded_in_the_ledger_first(
     client.get(f"/api/intake/domande/{created['id']}?finalita=PRESA_IN_CARICO", headers=operatore)
     assert _intake_position(runtime) == before + 1
     recorder = runtime.district.ledger("intake").recorder
+    assert runtime.intake is not None
     read = runtime.intake.mapper.to_domain_event(recorder.select_notifications(before + 1, 1)[0])
     assert isinstance(read, DatiPersonaliLetti)
     assert read.actor.user == "operatore"

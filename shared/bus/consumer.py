@@ -1,0 +1,226 @@
+"""Feeds a projection from Kafka (district mode), with the same projection code as embedded.
+
+The consumer takes every partition of its sources' topics itself (``assign``, no group: no
+rebalancing pauses, design section 12), reads only committed transactions, and applies each
+poll in one transaction of the read-model database together with, per (topic, partition),
+the highest ledger position applied and the offset to resume from. An event whose position
+is not above its partition's is a redelivery (a relay re-sent it, or a replay) and changes
+nothing. ``caught_up`` is the highest stream position up to which everything is applied:
+read-your-writes waits on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from shared.bus.topics import HEADER_POSITION, HEADER_STREAM, HEADER_TYPE, topic_for
+from shared.db import Engines, retry_when_busy
+from shared.observability import CONSUMER_LAG
+from shared.projections.base import (
+    Projection,
+    create_tables,
+    lock_position,
+    read_positions,
+    save_position,
+    wire_event,
+)
+
+logger = logging.getLogger("ambito.bus")
+
+FAULT_BEFORE_COMMIT = "AMBITO_FAULT_CONSUMER_EXIT_BEFORE_COMMIT"
+"""Test builds only: the n-th poll that applied events exits the process just before its
+database transaction commits (a consumer killed at the worst moment)."""
+
+
+def _header(record: Any, name: str) -> str:
+    for key, value in record.headers or []:
+        if key == name:
+            return bytes(value).decode()
+    raise ValueError(f"message without header {name}")
+
+
+class KafkaProjectionConsumer:
+    def __init__(
+        self,
+        projection: Projection,
+        views: Engines,
+        bootstrap: str,
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.projection = projection
+        self.views = views
+        self.bootstrap = bootstrap
+        self.topics = {topic_for(stream): stream for stream in projection.sources}
+        self.before_commit = before_commit or _fault_hook_from_environment()
+        create_tables(projection, views)
+        self._consumer: KafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
+        self.caught_up: dict[str, int] = {}
+        self._caught_up_changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failing = False
+
+    # the consumer thread
+
+    def _open(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            client_id=f"ambito-{self.projection.name}",
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_poll_records=500,
+        )
+        partitions = []
+        for topic in self.topics:
+            numbers = consumer.partitions_for_topic(topic)
+            if not numbers:
+                consumer.close()
+                raise RuntimeError(f"topic {topic} does not exist (yet)")
+            partitions += [TopicPartition(topic, number) for number in sorted(numbers)]
+        consumer.assign(partitions)
+        stored = read_positions(self.views, self.projection.name)
+        for partition in partitions:
+            found = stored.get((partition.topic, partition.partition))
+            if found is not None and found.kafka_offset is not None:
+                consumer.seek(partition, found.kafka_offset + 1)
+            else:
+                consumer.seek_to_beginning(partition)
+        self._partitions = partitions
+        return consumer
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Applies one poll's messages; returns how many events changed the read model."""
+        if self._consumer is None:
+            self._consumer = self._open()
+        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        applied = retry_when_busy(lambda: self._apply(batches)) if batches else 0
+        self._check_caught_up()
+        return applied
+
+    def _apply(self, batches: dict[TopicPartition, list[Any]]) -> int:
+        name = self.projection.name
+        applied = 0
+        with self.views.writer.begin() as connection:
+            for partition, records in batches.items():
+                current = lock_position(connection, name, partition.topic, partition.partition)
+                position, offset = current.position, current.kafka_offset
+                for record in records:
+                    offset = record.offset
+                    event_position = int(_header(record, HEADER_POSITION))
+                    if event_position <= position:
+                        continue  # a redelivery: already applied
+                    position = event_position
+                    if _header(record, HEADER_TYPE) in self.projection.event_types:
+                        stream = _header(record, HEADER_STREAM)
+                        self.projection.apply(
+                            connection, wire_event(stream, event_position, record.value)
+                        )
+                        applied += 1
+                save_position(
+                    connection, name, partition.topic, partition.partition, position, offset
+                )
+            if self.before_commit is not None:
+                self.before_commit()
+        return applied
+
+    def _check_caught_up(self) -> None:
+        """Everything committed so far is applied when each partition's next offset has
+        reached the end: the stream is then applied up to its highest position seen."""
+        assert self._consumer is not None
+        ends = self._consumer.end_offsets(self._partitions)
+        behind = {
+            partition: max(0, ends[partition] - self._consumer.position(partition))
+            for partition in self._partitions
+        }
+        for topic in self.topics:
+            CONSUMER_LAG.labels(projection=self.projection.name, topic=topic).set(
+                sum(lag for partition, lag in behind.items() if partition.topic == topic)
+            )
+        if any(behind.values()):
+            return
+        stored = read_positions(self.views, self.projection.name)
+        with self._caught_up_changed:
+            for topic, stream in self.topics.items():
+                self.caught_up[stream] = max(
+                    (p.position for (source, _), p in stored.items() if source == topic),
+                    default=0,
+                )
+            self._caught_up_changed.notify_all()
+
+    def wait_for(self, stream: str, position: int, timeout: float) -> bool:
+        """Read your writes: True once the stream is applied up to ``position``."""
+        deadline = time.monotonic() + timeout
+        with self._caught_up_changed:
+            while self.caught_up.get(stream, 0) < position:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._caught_up_changed.wait(min(remaining, 0.5))
+        return True
+
+    def position(self, stream: str) -> int:
+        return self.caught_up.get(stream, 0)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name=f"consumer-{self.projection.name}", daemon=True
+            )
+            self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+                self.failing = False
+            except Exception:
+                self.failing = True
+                logger.exception("consumer %s failed; reopening", self.projection.name)
+                self._close_consumer()
+                self._stop.wait(1.0)
+        self._close_consumer()
+
+    def _close_consumer(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                consumer.close()
+            except Exception:
+                logger.warning("consumer %s did not close cleanly", self.projection.name)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._close_consumer()
+
+
+def _fault_hook_from_environment() -> Callable[[], None] | None:
+    raw = os.environ.get(FAULT_BEFORE_COMMIT)
+    if not raw:
+        return None
+    remaining = [int(raw)]
+
+    def exit_before_commit() -> None:
+        remaining[0] -= 1
+        if remaining[0] <= 0:
+            logger.error("fault hook: exiting before commit")
+            os._exit(70)
+
+    return exit_before_commit

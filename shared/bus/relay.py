@@ -1,0 +1,183 @@
+"""The relay (transactional outbox): publishes a ledger, in order, to its Kafka topic.
+
+Each batch of events goes out in one Kafka transaction, keyed by aggregate id (a case stays
+in order on its partition), with the event type, schema version, stream and ledger position
+in headers and the stored bytes as the value: personal fields travel as the ciphertext the
+ledger holds. Only after the broker commits the transaction does the relay record, in the
+ledger's own database, the highest position published; after any crash it resumes from
+there. A batch re-sent after a crash arrives twice; consumers drop the copy by position.
+The transactional id fences a stale relay process that outlived its successor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+from kafka import KafkaProducer
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
+
+from shared.bus.topics import (
+    HEADER_POSITION,
+    HEADER_SCHEMA_VERSION,
+    HEADER_STREAM,
+    HEADER_TYPE,
+    topic_for,
+)
+from shared.db import dialect_insert, retry_when_busy
+from shared.ledger.ledger import Ledger
+from shared.observability import RELAY_LAG
+
+logger = logging.getLogger("ambito.bus")
+
+
+def _relay_table(name: str) -> tuple[MetaData, Table]:
+    metadata = MetaData()
+    return metadata, Table(
+        f"{name}_relay",
+        metadata,
+        Column("topic", String(200), primary_key=True),
+        Column("position", BigInteger, nullable=False),
+    )
+
+
+class Relay:
+    BATCH = 500
+
+    def __init__(self, ledger: Ledger, bootstrap: str) -> None:
+        self.ledger = ledger
+        self.stream = ledger.name
+        self.topic = topic_for(ledger.name)
+        self.bootstrap = bootstrap
+        metadata, self.table = _relay_table(ledger.name)
+        metadata.create_all(ledger.engines.writer)
+        self._producer: KafkaProducer | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failing = False
+        ledger.recorder.commit_listeners.append(self._on_commit)
+
+    def _on_commit(self, _position: int) -> None:
+        self._wake.set()
+
+    def position(self) -> int:
+        with self.ledger.engines.reader.connect() as connection:
+            value = connection.execute(
+                select(self.table.c.position).where(self.table.c.topic == self.topic)
+            ).scalar()
+        return int(value) if value is not None else 0
+
+    def _record(self, position: int) -> None:
+        def write() -> None:
+            with self.ledger.engines.writer.begin() as connection:
+                statement = dialect_insert(connection, self.table).values(
+                    topic=self.topic, position=position
+                )
+                connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["topic"], set_={"position": position}
+                    )
+                )
+
+        retry_when_busy(write)
+
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                client_id=f"ambito-relay-{self.stream}",
+                transactional_id=f"ambito-relay-{self.stream}",
+                acks="all",
+                linger_ms=5,
+                max_block_ms=30_000,
+                request_timeout_ms=15_000,
+            )
+            producer.init_transactions()
+            self._producer = producer
+        return self._producer
+
+    def relay_once(self) -> int:
+        """Publishes the next batch in one transaction; returns how many events it sent."""
+        start = self.position()
+        notifications = self.ledger.recorder.select_notifications(
+            start, self.BATCH, inclusive_of_start=False
+        )
+        if notifications:
+            producer = self.producer()
+            producer.begin_transaction()
+            try:
+                for notification in notifications:
+                    producer.send(
+                        self.topic,
+                        key=str(notification.originator_id).encode(),
+                        value=notification.state,
+                        headers=[
+                            (HEADER_TYPE, notification.topic.encode()),
+                            (HEADER_SCHEMA_VERSION, _schema_version(notification.state)),
+                            (HEADER_STREAM, self.stream.encode()),
+                            (HEADER_POSITION, str(notification.id).encode()),
+                        ],
+                    )
+                producer.commit_transaction()
+            except Exception:
+                self._discard_producer()
+                raise
+            self._record(notifications[-1].id)
+        head = self.ledger.recorder.max_notification_id() or 0
+        RELAY_LAG.labels(stream=self.stream).set(max(0, head - self.position()))
+        return len(notifications)
+
+    def catch_up(self) -> int:
+        sent = 0
+        while True:
+            batch = self.relay_once()
+            sent += batch
+            if batch < self.BATCH:
+                return sent
+
+    def _discard_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=5)
+            except Exception:  # a broken producer may fail to close; it is dropped anyway
+                logger.warning("relay %s: producer did not close cleanly", self.stream)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name=f"relay-{self.stream}", daemon=True
+            )
+            self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.catch_up()
+                self.failing = False
+            except Exception:
+                self.failing = True
+                logger.exception("relay %s failed; retrying", self.stream)
+                self._stop.wait(1.0)
+            self._wake.wait(1.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        if self._on_commit in self.ledger.recorder.commit_listeners:
+            self.ledger.recorder.commit_listeners.remove(self._on_commit)
+        self._discard_producer()
+
+
+def _schema_version(state: bytes) -> bytes:
+    return str(json.loads(state)["schema_version"]).encode()
