@@ -22,6 +22,15 @@ def postgres_admin_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """One real Kafka broker (KRaft, from Maven Central's jars) per test run."""
+    from tests.support.kafka import kafka_broker
+
+    with kafka_broker() as bootstrap:
+        yield bootstrap
+
+
 @pytest.fixture
 def key_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "keys"
