@@ -12,6 +12,7 @@ from pathlib import Path
 
 from services.intake.application import IntakeApplication, Persona, RegistraDomanda, Richiesta
 from shared.auth.principal import Principal
+from shared.db import sqlite_file
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.demo import load_demo_identity
 from shared.identity.store import IdentityStore
@@ -61,7 +62,8 @@ class DemoError(Exception):
 
 
 def is_demo_directory(settings: Settings) -> bool:
-    if not (settings.data_dir / "identity.sqlite").exists():
+    identity_file = sqlite_file(settings.identity_database_url())
+    if identity_file is not None and not identity_file.exists():
         return False
     store = IdentityStore(settings.identity_database_url())
     try:
@@ -86,6 +88,7 @@ def demo_to_build(settings: Settings) -> bool:
 
 
 def mark_demo_complete(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / COMPLETE_MARKER).write_text("distretto demo completo\n", "utf-8")
 
 

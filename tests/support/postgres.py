@@ -46,9 +46,9 @@ def postgres_server(*, fast: bool = True) -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def create_database(admin_url: str, prefix: str = "t") -> str:
-    """A fresh, empty database on the server; returns its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def create_database(admin_url: str, prefix: str = "t", *, name: str | None = None) -> str:
+    """A fresh, empty database on the server (named, or with a random name); its URL."""
+    name = name or f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:

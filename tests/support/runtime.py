@@ -67,6 +67,8 @@ class ServerProcess:
     base: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    environment: dict[str, str] | None = None
+    log_name: str = "server.log"
 
     @property
     def url(self) -> str:
@@ -84,23 +86,30 @@ class ServerProcess:
             *arguments,
         ]
 
-    def start(self, *, demo: bool = True) -> None:
-        arguments = ["serve", "--port", str(self.port)] + (["--demo"] if demo else [])
-        log = open(self.base / "server.log", "ab")  # noqa: SIM115 - closed with the process
+    def start(
+        self, *services: str, demo: bool = True, extra_env: dict[str, str] | None = None
+    ) -> None:
+        arguments = ["serve", *services, "--port", str(self.port)] + (["--demo"] if demo else [])
+        log = open(self.base / self.log_name, "ab")  # noqa: SIM115 - closed with the process
+        environment = {**os.environ, **(self.environment or {}), **(extra_env or {})}
         self.process = subprocess.Popen(
-            self.command(*arguments), stdout=log, stderr=log, env={**os.environ}
+            self.command(*arguments), stdout=log, stderr=log, env=environment
         )
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError((self.base / "server.log").read_text())
+                raise RuntimeError((self.base / self.log_name).read_text())
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise TimeoutError((self.base / "server.log").read_text())
+        raise TimeoutError((self.base / self.log_name).read_text())
 
     def kill(self) -> None:
         assert self.process is not None
@@ -124,3 +133,14 @@ def server(base: Path) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
+
+
+def run_cli(process: ServerProcess, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """An ``ambito`` command with the same settings as ``process``."""
+    return subprocess.run(
+        process.command(*arguments),
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(process.environment or {})},
+    )

@@ -1,0 +1,133 @@
+"""The end-to-end path, district mode: the four services as separate processes, each with
+its own PostgreSQL database, events on a real Kafka broker (acceptance 1 and 2 of the Kafka
+issue). Later issues extend this file with their own flows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.bus.consumer import FAULT_BEFORE_COMMIT
+from tests.support.district import Broker, District, make_district
+from tests.support.runtime import CONTRACT_BODY, run_cli
+
+
+@pytest.fixture
+def district(tmp_path: Path, postgres_admin_url: str, kafka_bootstrap: str) -> Iterator[District]:
+    built = make_district(tmp_path, postgres_admin_url, kafka_bootstrap)
+    yield built
+    built.stop()
+
+
+def _burst(district: District, stop: threading.Event, acknowledged: list[int]) -> None:
+    headers = district.token("intake", "operatore")
+    with httpx.Client(base_url=district.url("intake"), headers=headers, timeout=10) as client:
+        while not stop.is_set():
+            try:
+                response = client.post("/api/intake/domande", json=CONTRACT_BODY)
+            except httpx.HTTPError:
+                time.sleep(0.05)  # the service is down for a moment: try again
+                continue
+            if response.is_success:
+                acknowledged.append(response.json()["posizione"])
+
+
+def test_requests_received_by_intake_reach_the_reporting_read_model(district: District) -> None:
+    district.start()  # intake, casework, network, reporting: four processes
+    operatore = district.token("intake", "operatore")
+    created = httpx.post(
+        f"{district.url('intake')}/api/intake/domande", json=CONTRACT_BODY, headers=operatore
+    )
+    assert created.status_code == 201, created.text
+    rows = district.projected(created.json()["posizione"])
+    assert sum(count for _, _, count in rows) == 49  # the demo's 48, and this one
+    for service in ("casework", "network"):
+        status = httpx.get(f"{district.url(service)}/readyz")
+        assert status.status_code == 200, status.text
+    metrics = httpx.get(f"{district.url('intake')}/metrics").text
+    assert 'ambito_relay_lag_events{stream="intake"} 0.0' in metrics
+    assert "ambito_consumer_lag_messages" in httpx.get(f"{district.url('reporting')}/metrics").text
+    assert district.read_model() == district.rebuilt_from_ledger()
+
+
+def _run_until(acknowledged: list[int], count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while len(acknowledged) < count:
+        assert time.monotonic() < deadline, f"only {len(acknowledged)} requests acknowledged"
+        time.sleep(0.05)
+
+
+def test_a_killed_intake_and_a_consumer_dying_before_commit_lose_nothing(
+    district: District,
+) -> None:
+    district.start("intake", "reporting")
+    acknowledged: list[int] = []
+    stop = threading.Event()
+    writer = threading.Thread(target=_burst, args=(district, stop, acknowledged))
+    writer.start()
+    _run_until(acknowledged, 30)
+    district.process("intake").kill()  # SIGKILL while relaying
+    district.process("intake").start("intake", demo=False)
+    _run_until(acknowledged, 60)
+    stop.set()
+    writer.join()
+
+    # The consumer dies just before its first transaction commits, then comes back.
+    reporting = district.process("reporting")
+    reporting.stop()
+    more = httpx.post(
+        f"{district.url('intake')}/api/intake/domande",
+        json=CONTRACT_BODY,
+        headers=district.token("intake", "operatore"),
+    )
+    assert more.status_code == 201
+    dying = subprocess.run(
+        reporting.command("serve", "reporting", "--port", str(reporting.port)),
+        env={**os.environ, **district.environment, FAULT_BEFORE_COMMIT: "1"},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert dying.returncode == 70, dying.stderr.decode()[-2000:]
+    reporting.start("reporting", demo=False)
+
+    rows = district.projected(district.intake_head())
+    assert rows == district.rebuilt_from_ledger()
+    assert sum(count for _, _, count in rows) >= 48 + len(acknowledged) + 1
+    verified = run_cli(district.process("intake"), "audit", "verify", "--service", "intake")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_the_broker_stopped_and_restarted_in_the_middle_of_a_burst(
+    tmp_path: Path, postgres_admin_url: str
+) -> None:
+    broker = Broker(tmp_path / "broker")
+    broker.start()
+    district = make_district(tmp_path / "district", postgres_admin_url, broker.bootstrap)
+    try:
+        district.start("intake", "reporting")
+        acknowledged: list[int] = []
+        stop = threading.Event()
+        writer = threading.Thread(target=_burst, args=(district, stop, acknowledged))
+        writer.start()
+        _run_until(acknowledged, 20)
+        broker.stop()
+        stopped_at = len(acknowledged)
+        _run_until(acknowledged, stopped_at + 20)  # intake keeps answering: the ledger is enough
+        broker.start()
+        _run_until(acknowledged, stopped_at + 40)
+        stop.set()
+        writer.join()
+        rows = district.projected(district.intake_head(), timeout=120)
+        assert rows == district.rebuilt_from_ledger()
+        assert sum(count for _, _, count in rows) >= 48 + len(acknowledged)
+    finally:
+        district.stop()
+        broker.stop()
