@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 DEMO_DIR ?= ambito-demo
 
-.PHONY: venv run test lint typecheck unit bench postgres clean
+.PHONY: venv run test lint typecheck unit bench postgres kafka clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: venv
 postgres:
 	deploy/postgres/pg install
 
+## Apache Kafka's jars from Maven Central, cached (the tests start a real broker from them).
+kafka:
+	deploy/kafka/kafka fetch
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,16 +33,18 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-## The whole suite: lint, types, unit and integration tests on SQLite and a real PostgreSQL.
-test: venv postgres lint typecheck
+## The whole suite: lint, types, unit, integration and end-to-end tests on SQLite, a real
+## PostgreSQL and a real Kafka broker.
+test: venv postgres kafka lint typecheck
 	$(BIN)/pytest
 
 unit: venv
 	$(BIN)/pytest tests/unit
 
 ## Ledger throughput against raw inserts, SQLite and PostgreSQL.
-bench: venv postgres
+bench: venv postgres kafka
 	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.relay
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

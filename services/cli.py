@@ -189,6 +189,25 @@ def serve(
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
+@main.group("projections")
+def projections_group() -> None:
+    """Read models built from the events."""
+
+
+@projections_group.command("rebuild")
+@click.pass_obj
+def projections_rebuild(settings: Settings) -> None:
+    """Empty the read models and replay them (from the ledgers, or from Kafka in district
+    mode). Stop the reporting service first."""
+    from services.runtime import rebuild_projections
+
+    try:
+        for name in rebuild_projections(settings):
+            click.echo(f"{name}: ricostruita")
+    except KeyDirectoryError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _with_data_dir(settings: Settings, data_dir: Path | None) -> Settings:
     if data_dir is None:
         return settings

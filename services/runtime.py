@@ -29,7 +29,7 @@ from shared.db import Engines, create_engines
 from shared.identity.store import IdentityStore
 from shared.keys import load_token_key
 from shared.ledger.district import District, open_district
-from shared.projections.base import Projection, ProjectionFeed
+from shared.projections.base import Projection, ProjectionFeed, create_tables, reset
 from shared.projections.runner import ProjectionRunner
 from shared.settings import SERVICES, Settings
 from shared.web.authentication import Authenticator, install_authentication
@@ -183,3 +183,29 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"stato": "pronto"})
 
     return app
+
+
+def rebuild_projections(settings: Settings, timeout: float = 600.0) -> list[str]:
+    """Empties every read model and replays it: from the ledgers in embedded mode, from the
+    topics in district mode. Run it with the services that feed read models stopped."""
+    district = open_district(settings)
+    views = create_engines(settings.views_database_url())
+    rebuilt = []
+    try:
+        for projection in projections():
+            create_tables(projection, views)
+            reset(projection, views)
+            if settings.kafka_bootstrap:
+                consumer = KafkaProjectionConsumer(projection, views, settings.kafka_bootstrap)
+                try:
+                    consumer.drain(timeout)
+                finally:
+                    consumer.stop()
+            else:
+                sources = {name: district.ledger(name).recorder for name in projection.sources}
+                ProjectionRunner(projection, views, sources).catch_up()
+            rebuilt.append(projection.name)
+    finally:
+        district.close()
+        views.dispose()
+    return rebuilt

@@ -158,6 +158,20 @@ class KafkaProjectionConsumer:
                 )
             self._caught_up_changed.notify_all()
 
+    def drain(self, timeout: float) -> None:
+        """Polls until every partition is read to its end (a rebuild, a test)."""
+        deadline = time.monotonic() + timeout
+        while len(self.caught_up) < len(self.topics) or self._lagging():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.projection.name} did not reach the end of its topics")
+            self.poll_once(timeout_ms=200)
+
+    def _lagging(self) -> bool:
+        if self._consumer is None:
+            return True
+        ends = self._consumer.end_offsets(self._partitions)
+        return any(self._consumer.position(p) < ends[p] for p in self._partitions)
+
     def wait_for(self, stream: str, position: int, timeout: float) -> bool:
         """Read your writes: True once the stream is applied up to ``position``."""
         deadline = time.monotonic() + timeout
