@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from shared.db import create_engines, sqlite_file
 from shared.events import catalogue_json_schema
 from shared.keys import (
-    CHECKPOINTS_DIR,
     KeyDirectoryError,
     init_key_directory,
     load_checkpoint_public_key,
@@ -253,7 +252,7 @@ def _verify_one(
     settings: Settings, service: str, seal_key: bytes, public_key: Ed25519PublicKey
 ) -> VerificationReport | None:
     """The service's report; None when it has no ledger and no checkpoint ever covered one."""
-    log = CheckpointLog(settings.key_dir / CHECKPOINTS_DIR, service)
+    log = CheckpointLog(settings.checkpoints_directory(), service)
     url = settings.ledger_database_url(service)
     database_file = sqlite_file(url)
     if database_file is not None and not database_file.exists():

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
     """Lifetime of the access tokens ``/api/auth/token`` issues."""
+    checkpoint_dir: Path | None = None
+    """Where signed checkpoints are appended. Unset: ``checkpoints/`` in the key directory
+    (set it when the key directory is mounted read-only, e.g. from a Kubernetes Secret)."""
     checkpoint_every: int = Field(default=500, ge=1)
     checkpoint_seconds: float = Field(default=60.0, gt=0)
 
@@ -49,6 +52,9 @@ class Settings(BaseSettings):
         if keys == data or data in keys.parents:
             raise ValueError("AMBITO_KEY_DIR must lie outside AMBITO_DATA_DIR")
         return self
+
+    def checkpoints_directory(self) -> Path:
+        return self.checkpoint_dir or self.key_dir / "checkpoints"
 
     def ledger_database_url(self, service: str) -> str:
         if self.ledger_url:

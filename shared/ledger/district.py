@@ -28,6 +28,7 @@ class District:
                 self.keystore,
                 checkpoint_every=self.settings.checkpoint_every,
                 checkpoint_seconds=self.settings.checkpoint_seconds,
+                checkpoint_dir=self.settings.checkpoints_directory(),
             )
         return self.ledgers[service]
 

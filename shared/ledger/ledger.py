@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from shared.db import create_engines
 from shared.keys import DistrictKeys
@@ -27,13 +28,14 @@ class Ledger:
         checkpoint_every: int = 500,
         checkpoint_seconds: float = 60.0,
         checkpoint_timer: bool = True,
+        checkpoint_dir: Path | None = None,
     ) -> None:
         self.name = name
         self.keys = keys
         self.engines = create_engines(url)
         self.recorder = LedgerRecorder(name, self.engines, keys.seal_key)
         self.mapper = LedgerMapper(PersonalDataCodec(keystore), EventClasses())
-        self.checkpoints = CheckpointLog(keys.checkpoints_dir, name)
+        self.checkpoints = CheckpointLog(checkpoint_dir or keys.checkpoints_dir, name)
         self.checkpointer = Checkpointer(
             self.recorder,
             self.checkpoints,

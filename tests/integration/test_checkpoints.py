@@ -110,3 +110,21 @@ def test_a_failing_checkpoint_neither_fails_a_committed_save_nor_stops_the_timer
         time.sleep(0.05)
     assert _positions(ledger) == [1]
     assert domanda.version == 1
+
+
+def test_checkpoints_can_live_outside_a_read_only_key_directory(tmp_path: Path) -> None:
+    env = {
+        "AMBITO_DATA_DIR": str(tmp_path / "data"),
+        "AMBITO_KEY_DIR": str(tmp_path / "keys"),
+        "AMBITO_CHECKPOINT_DIR": str(tmp_path / "signed"),
+    }
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=env).exit_code == 0
+    assert (
+        runner.invoke(main, ["audit", "checkpoint", "--service", "intake"], env=env).exit_code == 0
+    )
+    assert (tmp_path / "signed" / "intake.jsonl").exists()
+    assert not (tmp_path / "keys" / "checkpoints" / "intake.jsonl").exists()
+    verified = runner.invoke(main, ["audit", "verify", "--service", "intake"], env=env)
+    assert verified.exit_code == 0
+    assert "1 checkpoints" in verified.output
