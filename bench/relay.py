@@ -6,8 +6,9 @@
    value and headers, acks="all", idempotent, same linger) to another fresh topic with the
    same partitions: plain sends and one ``flush()``; and, to show where the cost is, the
    same producer transactional with one transaction per ``Relay.BATCH`` events, as the
-   relay does. Connections and topic metadata are set up before each timing, and the broker
-   is warmed up first by an untimed send of N events.
+   relay does. Connections and topic metadata are set up before each timing, the broker is
+   warmed up first by an untimed send of N events, and the three are measured in rounds, in
+   a different order each round (a fresh topic each time): medians are printed.
 2. Latency: a writer thread records events through the ledger at a fixed rate while a
    started ``Relay`` (woken by each commit) and a started ``KafkaProjectionConsumer`` feed a
    SQLite read model. For each event: from the commit acknowledgement (the position the
@@ -15,7 +16,8 @@
    (``wait_for``, what read-your-writes waits on); and, to split that in two, to the moment
    a plain read_committed consumer tailing the topic first sees it.
 
-    python -m bench.relay [--events N] [--bootstrap HOST:PORT] [--rate R] [--seconds S]
+    python -m bench.relay [--events N] [--bootstrap HOST:PORT] [--partitions P]
+                          [--rounds R] [--rate EVENTS_PER_S] [--seconds S]
 
 Without --bootstrap (or AMBITO_BENCH_KAFKA_BOOTSTRAP) a throwaway broker is started by
 deploy/kafka/kafka and stopped at the end. The bench's topics are deleted at the end.
@@ -29,13 +31,14 @@ import os
 import queue
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,15 +75,18 @@ Message = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 @dataclass(frozen=True)
 class Throughput:
+    """Events per second of each round, per variant."""
+
     events: int
     partitions: int
-    relay_per_second: float
-    plain_per_second: float
-    transactional_per_second: float
+    rounds: int
+    relay: list[float]
+    plain: list[float]
+    transactional: list[float]
 
     @property
     def ratio(self) -> float:
-        return self.relay_per_second / self.plain_per_second
+        return statistics.median(self.relay) / statistics.median(self.plain)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Latency:
     rate: float
     seconds: float
     written: int
+    achieved_rate: float
     on_kafka_ms: list[float]
     applied_ms: list[float]
     failures: list[str]
@@ -231,17 +238,17 @@ def _send(producer: KafkaProducer, topic: str, messages: list[Message], batch: i
     return seconds
 
 
-def _throughput(bootstrap: str, count: int, partitions: int) -> Throughput:
+def _throughput(bootstrap: str, count: int, partitions: int, rounds: int) -> Throughput:
     stream = _stream()
-    warm, plain, transactional = f"{stream}_warm", f"{stream}_plain", f"{stream}_txn"
+    names = [f"{stream}_{variant}{n}" for n in range(rounds) for variant in ("r", "p", "t")]
     work = Path(tempfile.mkdtemp(prefix="ambito-bench-relay-"))
+    seconds: dict[str, list[float]] = {"relay": [], "plain": [], "transactional": []}
     try:
-        with (
-            _topics(bootstrap, [stream, warm, plain, transactional], partitions),
-            _ledger(work, stream) as ledger,
-        ):
+        with ExitStack() as stack:
+            stack.enter_context(_topics(bootstrap, [stream, *names], partitions))
+            ledger = stack.enter_context(_ledger(work, stream))
             events = _events(count, None)
-            for first in range(0, count, 100):  # not timed: only the relay's reads are
+            for first in range(0, count, 100):  # not timed: the relay only reads them
                 ledger.recorder.insert_events(
                     [ledger.mapper.to_stored_event(event) for event in events[first : first + 100]]
                 )
@@ -249,40 +256,48 @@ def _throughput(bootstrap: str, count: int, partitions: int) -> Throughput:
             if len(messages) != count:
                 raise RuntimeError(f"the ledger holds {len(messages)} events, not {count}")
 
-            producer = _producer(bootstrap)
-            try:
-                _send(producer, topic_for(warm), messages, 0)  # warms the broker up
-                plain_seconds = _send(producer, topic_for(plain), messages, 0)
-            finally:
-                producer.close()
-
-            producer = _producer(bootstrap, transactional_id=f"ambito-bench-{stream}")
-            try:
-                producer.init_transactions()
-                transactional_seconds = _send(
-                    producer, topic_for(transactional), messages, Relay.BATCH
-                )
-            finally:
-                producer.close()
-
+            plain = _producer(bootstrap)
+            stack.callback(plain.close)
+            transactional = _producer(bootstrap, transactional_id=f"ambito-bench-{stream}")
+            stack.callback(transactional.close)
+            transactional.init_transactions()
             relay = Relay(ledger, bootstrap)
-            try:
+            stack.callback(relay.stop)
+            relay.producer()
+            _send(plain, topic_for(stream), messages, 0)  # warms the broker up, not timed
+
+            def relayed(n: int) -> float:
+                # A fresh topic each round: the relay keeps its position per topic, so it
+                # publishes the whole ledger again, from position 0.
+                relay.topic = topic_for(f"{stream}_r{n}")
                 relay.producer().partitions_for(relay.topic)  # as the baselines: set up first
                 started = time.perf_counter()
                 sent = relay.catch_up()
-                relay_seconds = time.perf_counter() - started
+                elapsed = time.perf_counter() - started
                 if sent != count or relay.position() != count:
                     raise RuntimeError(f"relayed {sent}, position {relay.position()}, not {count}")
-            finally:
-                relay.stop()
+                return elapsed
+
+            variants: list[tuple[str, Callable[[int], float]]] = [
+                ("relay", relayed),
+                ("plain", lambda n: _send(plain, topic_for(f"{stream}_p{n}"), messages, 0)),
+                (
+                    "transactional",
+                    lambda n: _send(
+                        transactional, topic_for(f"{stream}_t{n}"), messages, Relay.BATCH
+                    ),
+                ),
+            ]
+            for n in range(rounds):  # each round in another order: no variant always first
+                for name, measure in variants[n % 3 :] + variants[: n % 3]:
+                    seconds[name].append(measure(n))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Throughput(
         count,
         partitions,
-        count / relay_seconds,
-        count / plain_seconds,
-        count / transactional_seconds,
+        rounds,
+        *([count / each for each in seconds[name]] for name in ("relay", "plain", "transactional")),
     )
 
 
@@ -317,6 +332,11 @@ class _Tail:
                 for record in records:
                     position = dict(record.headers)[HEADER_POSITION]
                     self.seen.setdefault(int(bytes(position)), now)
+
+    def wait_for(self, positions: Iterable[int], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(p in self.seen for p in positions) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self._stop.set()
@@ -375,6 +395,8 @@ def _latency(bootstrap: str, rate: float, seconds: float, partitions: int) -> La
                 if consumer.wait_for(stream, position, timeout=remaining):
                     applied[position] = time.perf_counter()
             writer.join()
+            if len(acked) < len(events):
+                failures.append(f"the writer stopped after {len(acked)} of {len(events)} events")
             if len(applied) < len(acked):
                 failures.append(
                     f"{len(acked) - len(applied)} events not applied {DRAIN_SECONDS:.0f} s "
@@ -385,13 +407,16 @@ def _latency(bootstrap: str, rate: float, seconds: float, partitions: int) -> La
             counted = _counted(views.reader)
             if counted != len(acked) + 1 and not failures:
                 failures.append(f"the read model counts {counted} requests, not {len(acked) + 1}")
+            tail.wait_for(acked, timeout=5.0)  # it may see the last ones a moment later
             seen = dict(tail.seen)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    span = max(acked.values()) - min(acked.values()) if len(acked) > 1 else 0.0
     return Latency(
         rate,
         seconds,
         len(acked),
+        (len(acked) - 1) / span if span else 0.0,
         [(seen[p] - acked[p]) * 1000 for p in acked if p in seen],
         [(applied[p] - acked[p]) * 1000 for p in acked if p in applied],
         failures,
@@ -431,23 +456,28 @@ def _counted(reader: Any) -> int:
 def _print_throughput(result: Throughput) -> None:
     print(
         f"relay throughput: {result.events} events from a SQLite ledger, "
-        f"{result.partitions} partitions, acks=all, idempotent"
+        f"{result.partitions} partitions, acks=all, idempotent; "
+        f"median of {result.rounds} interleaved rounds"
     )
-    rows = [
-        ("Relay.catch_up (txn per 500)", result.relay_per_second),
-        ("KafkaProducer, sends + flush", result.plain_per_second),
-        ("KafkaProducer, txn per 500", result.transactional_per_second),
-    ]
-    print(f"  {'':<36}{'ev/s':>9}{'vs plain':>10}")
-    for label, per_second in rows:
-        print(f"  {label:<36}{per_second:>9.0f}{per_second / result.plain_per_second:>10.2f}")
+    plain = statistics.median(result.plain)
+    print(f"  {'':<36}{'ev/s':>9}{'min':>8}{'max':>8}{'vs plain':>10}")
+    for label, rounds in (
+        ("Relay.catch_up (txn per 500)", result.relay),
+        ("KafkaProducer, sends + flush", result.plain),
+        ("KafkaProducer, txn per 500", result.transactional),
+    ):
+        median = statistics.median(rounds)
+        print(
+            f"  {label:<36}{median:>9.0f}{min(rounds):>8.0f}{max(rounds):>8.0f}"
+            f"{median / plain:>10.2f}"
+        )
     print(f"  ratio relay/baseline: {result.ratio:.2f}")
 
 
 def _print_latency(result: Latency) -> None:
     print(
         f"end-to-end latency: {result.rate:g} events/s for {result.seconds:g} s, "
-        f"{result.written} events acknowledged"
+        f"{result.written} events acknowledged (at {result.achieved_rate:.1f}/s)"
     )
     print(
         f"  {'from commit acknowledged to':<36}{'count':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
@@ -474,12 +504,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--partitions", type=int, default=Settings.model_fields["kafka_partitions"].default
     )
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (median)")
     parser.add_argument("--rate", type=float, default=50.0, help="events/s in the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
     options = parser.parse_args(argv)
 
     with _kafka(options.bootstrap) as bootstrap:
-        throughput = _throughput(bootstrap, options.events, options.partitions)
+        throughput = _throughput(bootstrap, options.events, options.partitions, options.rounds)
         _print_throughput(throughput)
         latency = _latency(bootstrap, options.rate, options.seconds, options.partitions)
         _print_latency(latency)

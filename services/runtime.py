@@ -102,7 +102,9 @@ def _feed(
     projection: Projection, settings: Settings, views: Engines, district: District
 ) -> ProjectionFeed:
     if settings.kafka_bootstrap:
-        return KafkaProjectionConsumer(projection, views, settings.kafka_bootstrap)
+        return KafkaProjectionConsumer(
+            projection, views, settings.kafka_bootstrap, prefix=settings.kafka_topic_prefix
+        )
     sources = {name: district.ledger(name).recorder for name in projection.sources}
     return ProjectionRunner(projection, views, sources)
 
@@ -121,9 +123,11 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
             list(SERVICES),
             settings.kafka_partitions,
             settings.kafka_replication,
+            settings.kafka_topic_prefix,
         )
         runtime.relays = [
-            Relay(district.ledger(service), settings.kafka_bootstrap) for service in services
+            Relay(district.ledger(service), settings.kafka_bootstrap, settings.kafka_topic_prefix)
+            for service in services
         ]
     if "intake" in services:
         runtime.intake = IntakeApplication(
@@ -196,7 +200,9 @@ def rebuild_projections(settings: Settings, timeout: float = 600.0) -> list[str]
             create_tables(projection, views)
             reset(projection, views)
             if settings.kafka_bootstrap:
-                consumer = KafkaProjectionConsumer(projection, views, settings.kafka_bootstrap)
+                consumer = KafkaProjectionConsumer(
+                    projection, views, settings.kafka_bootstrap, prefix=settings.kafka_topic_prefix
+                )
                 try:
                     consumer.drain(timeout)
                 finally:

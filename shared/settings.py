@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = None
     """Kafka bootstrap servers (``host:port,...``): set, the district runs on Kafka (district
     mode, one service per process); unset, projections read the ledgers (embedded mode)."""
+    kafka_topic_prefix: str = Field(default="ambito", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    """Topics are ``<prefix>.<service>.v1``: one prefix per district sharing a Kafka cluster."""
     kafka_partitions: int = Field(default=6, ge=1, le=1000)
     """Partitions of each event topic, fixed when the topic is created."""
     kafka_replication: int = Field(default=1, ge=1, le=10)

@@ -3,7 +3,7 @@
 -- Runs as the server's superuser (POSTGRES_USER, "ambito"), who therefore owns them.
 -- One ledger database per service (AMBITO_LEDGER_URL names them with {service}), plus the
 -- identity and settings store, the person key store and the read models.
--- deploy/kubernetes/postgres.yaml carries the same text in the ConfigMap postgres-initdb;
+-- deploy/kubernetes/20-postgres.yaml carries the same text in the ConfigMap postgres-initdb;
 -- tests/unit/test_deploy_manifests.py checks that the two stay equal.
 CREATE DATABASE ambito_intake;
 CREATE DATABASE ambito_casework;

@@ -20,7 +20,13 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from shared.bus.topics import HEADER_POSITION, HEADER_STREAM, HEADER_TYPE, topic_for
+from shared.bus.topics import (
+    DEFAULT_PREFIX,
+    HEADER_POSITION,
+    HEADER_STREAM,
+    HEADER_TYPE,
+    topic_for,
+)
 from shared.db import Engines, retry_when_busy
 from shared.observability import CONSUMER_LAG
 from shared.projections.base import (
@@ -53,12 +59,13 @@ class KafkaProjectionConsumer:
         views: Engines,
         bootstrap: str,
         *,
+        prefix: str = DEFAULT_PREFIX,
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         self.projection = projection
         self.views = views
         self.bootstrap = bootstrap
-        self.topics = {topic_for(stream): stream for stream in projection.sources}
+        self.topics = {topic_for(stream, prefix): stream for stream in projection.sources}
         self.before_commit = before_commit or _fault_hook_from_environment()
         create_tables(projection, views)
         self._consumer: KafkaConsumer | None = None

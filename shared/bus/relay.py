@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
 from shared.bus.topics import (
+    DEFAULT_PREFIX,
     HEADER_POSITION,
     HEADER_SCHEMA_VERSION,
     HEADER_STREAM,
@@ -45,10 +46,10 @@ def _relay_table(name: str) -> tuple[MetaData, Table]:
 class Relay:
     BATCH = 500
 
-    def __init__(self, ledger: Ledger, bootstrap: str) -> None:
+    def __init__(self, ledger: Ledger, bootstrap: str, prefix: str = DEFAULT_PREFIX) -> None:
         self.ledger = ledger
         self.stream = ledger.name
-        self.topic = topic_for(ledger.name)
+        self.topic = topic_for(ledger.name, prefix)
         self.bootstrap = bootstrap
         metadata, self.table = _relay_table(ledger.name)
         metadata.create_all(ledger.engines.writer)
@@ -88,7 +89,7 @@ class Relay:
             producer = KafkaProducer(
                 bootstrap_servers=self.bootstrap,
                 client_id=f"ambito-relay-{self.stream}",
-                transactional_id=f"ambito-relay-{self.stream}",
+                transactional_id=f"relay-{self.topic}",
                 acks="all",
                 linger_ms=5,
                 max_block_ms=30_000,

@@ -17,13 +17,20 @@ HEADER_STREAM = "ambito-stream"
 HEADER_POSITION = "ambito-position"
 
 
-def topic_for(stream: str) -> str:
+DEFAULT_PREFIX = "ambito"
+
+
+def topic_for(stream: str, prefix: str = DEFAULT_PREFIX) -> str:
     """The topic of a service's event stream, e.g. ``ambito.intake.v1``."""
-    return f"ambito.{stream}.v1"
+    return f"{prefix}.{stream}.v1"
 
 
 def ensure_topics(
-    bootstrap: str, streams: list[str], partitions: int, replication: int = 1
+    bootstrap: str,
+    streams: list[str],
+    partitions: int,
+    replication: int = 1,
+    prefix: str = DEFAULT_PREFIX,
 ) -> None:
     """Creates the streams' topics that are missing (never alters an existing one)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ambito-admin")
@@ -31,13 +38,13 @@ def ensure_topics(
         existing = set(admin.list_topics())
         missing = [
             NewTopic(
-                name=topic_for(stream),
+                name=topic_for(stream, prefix),
                 num_partitions=partitions,
                 replication_factor=replication,
                 topic_configs={"retention.ms": "-1", "cleanup.policy": "delete"},
             )
             for stream in streams
-            if topic_for(stream) not in existing
+            if topic_for(stream, prefix) not in existing
         ]
         if missing:
             with suppress(TopicAlreadyExistsError):  # another service created it meanwhile

@@ -132,6 +132,7 @@ def make_district(base: Path, postgres_admin_url: str, kafka_bootstrap: str) -> 
         "AMBITO_VIEWS_URL": views_url,
         "AMBITO_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "AMBITO_KAFKA_PARTITIONS": "3",
+        "AMBITO_KAFKA_TOPIC_PREFIX": prefix,  # the session's broker is shared by every test
         "AMBITO_CHECKPOINT_SECONDS": "2",
     }
     init_key_directory(base / "keys")
