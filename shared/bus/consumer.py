@@ -37,6 +37,7 @@ from shared.projections.base import (
     save_position,
     wire_event,
 )
+from shared.worker import Worker
 
 logger = logging.getLogger("ambito.bus")
 
@@ -52,7 +53,9 @@ def _header(record: Any, name: str) -> str:
     raise ValueError(f"message without header {name}")
 
 
-class KafkaProjectionConsumer:
+class KafkaProjectionConsumer(Worker):
+    interval = 0.0  # each poll waits for messages itself
+
     def __init__(
         self,
         projection: Projection,
@@ -62,6 +65,7 @@ class KafkaProjectionConsumer:
         prefix: str = DEFAULT_PREFIX,
         before_commit: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__(f"consumer-{projection.name}")
         self.projection = projection
         self.views = views
         self.bootstrap = bootstrap
@@ -72,9 +76,6 @@ class KafkaProjectionConsumer:
         self._partitions: list[TopicPartition] = []
         self.caught_up: dict[str, int] = {}
         self._caught_up_changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.failing = False
 
     # the consumer thread
 
@@ -193,27 +194,10 @@ class KafkaProjectionConsumer:
     def position(self, stream: str) -> int:
         return self.caught_up.get(stream, 0)
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name=f"consumer-{self.projection.name}", daemon=True
-            )
-            self._thread.start()
+    def step(self) -> None:
+        self.poll_once()
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-                self.failing = False
-            except Exception:
-                self.failing = True
-                logger.exception("consumer %s failed; reopening", self.projection.name)
-                self._close_consumer()
-                self._stop.wait(1.0)
+    def after_failure(self) -> None:
         self._close_consumer()
 
     def _close_consumer(self) -> None:
@@ -225,10 +209,7 @@ class KafkaProjectionConsumer:
                 logger.warning("consumer %s did not close cleanly", self.projection.name)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        super().stop()
         self._close_consumer()
 
 

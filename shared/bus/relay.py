@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 
 from kafka import KafkaProducer
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
@@ -29,6 +28,7 @@ from shared.bus.topics import (
 from shared.db import dialect_insert, retry_when_busy
 from shared.ledger.ledger import Ledger
 from shared.observability import RELAY_LAG
+from shared.worker import Worker
 
 logger = logging.getLogger("ambito.bus")
 
@@ -43,10 +43,11 @@ def _relay_table(name: str) -> tuple[MetaData, Table]:
     )
 
 
-class Relay:
+class Relay(Worker):
     BATCH = 500
 
     def __init__(self, ledger: Ledger, bootstrap: str, prefix: str = DEFAULT_PREFIX) -> None:
+        super().__init__(f"relay-{ledger.name}")
         self.ledger = ledger
         self.stream = ledger.name
         self.topic = topic_for(ledger.name, prefix)
@@ -54,14 +55,10 @@ class Relay:
         metadata, self.table = _relay_table(ledger.name)
         metadata.create_all(ledger.engines.writer)
         self._producer: KafkaProducer | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.failing = False
-        ledger.recorder.commit_listeners.append(self._on_commit)
+        ledger.recorder.commit_listeners.append(self.wake)
 
-    def _on_commit(self, _position: int) -> None:
-        self._wake.set()
+    def step(self) -> None:
+        self.catch_up()
 
     def position(self) -> int:
         with self.ledger.engines.reader.connect() as connection:
@@ -146,37 +143,10 @@ class Relay:
             except Exception:  # a broken producer may fail to close; it is dropped anyway
                 logger.warning("relay %s: producer did not close cleanly", self.stream)
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name=f"relay-{self.stream}", daemon=True
-            )
-            self._thread.start()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.catch_up()
-                self.failing = False
-            except Exception:
-                self.failing = True
-                logger.exception("relay %s failed; retrying", self.stream)
-                self._stop.wait(1.0)
-            self._wake.wait(1.0)
-
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-        if self._on_commit in self.ledger.recorder.commit_listeners:
-            self.ledger.recorder.commit_listeners.remove(self._on_commit)
+        super().stop()
+        if self.wake in self.ledger.recorder.commit_listeners:
+            self.ledger.recorder.commit_listeners.remove(self.wake)
         self._discard_producer()
 
 

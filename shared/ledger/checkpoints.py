@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from shared.ledger.recorder import LedgerRecorder
 from shared.ledger.seals import streams_digest
+from shared.worker import Worker
 
 FORMAT = "ambito.checkpoint.v1"
 logger = logging.getLogger("ambito.ledger")
@@ -132,7 +133,7 @@ class CheckpointLog:
         return latest
 
 
-class Checkpointer:
+class Checkpointer(Worker):
     """Writes a checkpoint every ``every`` events, or after ``seconds`` with events pending."""
 
     def __init__(
@@ -144,6 +145,8 @@ class Checkpointer:
         every: int,
         seconds: float,
     ) -> None:
+        super().__init__(f"checkpoints-{log.ledger}")
+        self.interval = min(seconds, 5.0)
         self.recorder = recorder
         self.log = log
         self._private_key = private_key
@@ -152,8 +155,6 @@ class Checkpointer:
         self._lock = threading.Lock()
         self._checkpointed = log.latest_position() if log.path.exists() else 0
         self._last_time = time.monotonic()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         recorder.commit_listeners.append(self._after_commit)
 
     def checkpoint(self) -> Checkpoint:
@@ -182,25 +183,10 @@ class Checkpointer:
             return self.checkpoint()
         return None
 
-    def start(self) -> None:
-        """Runs ``tick`` in the background, for long-running processes."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name=f"checkpoints-{self.log.ledger}", daemon=True
-            )
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(min(self.seconds, 5.0)):
-            try:
-                self.tick()
-            except Exception:  # keep the window bounded: try again at the next tick
-                logger.exception("ledger %s: timed checkpoint failed", self.log.ledger)
+    def step(self) -> None:
+        self.tick()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        super().stop()
         if self.recorder.commit_listeners.count(self._after_commit):
             self.recorder.commit_listeners.remove(self._after_commit)

@@ -26,11 +26,12 @@ from shared.projections.base import (
     save_position,
     wire_event,
 )
+from shared.worker import Worker
 
 logger = logging.getLogger("ambito.projections")
 
 
-class ProjectionRunner:
+class ProjectionRunner(Worker):
     BATCH = 500
 
     def __init__(
@@ -39,21 +40,17 @@ class ProjectionRunner:
         missing = set(projection.sources) - set(sources)
         if missing:
             raise ValueError(f"{projection.name}: no ledger for {sorted(missing)}")
+        super().__init__(f"projection-{projection.name}")
         self.projection = projection
         self.views = views
         self.sources = {name: sources[name] for name in projection.sources}
         create_tables(projection, views)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._applied = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self.failing = False
-        """True while the last attempt failed (readiness reports it)."""
         for recorder in self.sources.values():
-            recorder.commit_listeners.append(self._on_commit)
+            recorder.commit_listeners.append(self.wake)
 
-    def _on_commit(self, _position: int) -> None:
-        self._wake.set()
+    def step(self) -> None:
+        self.catch_up()
 
     def position(self, source: str) -> int:
         found = read_positions(self.views, self.projection.name).get((source, 0))
@@ -94,7 +91,7 @@ class ProjectionRunner:
     def wait_for(self, source: str, position: int, timeout: float) -> bool:
         """Read your writes: True once ``position`` of ``source`` is applied (bounded wait)."""
         deadline = time.monotonic() + timeout
-        self._wake.set()
+        self.wake()
         while self.position(source) < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -103,35 +100,8 @@ class ProjectionRunner:
                 self._applied.wait(min(remaining, 0.2))
         return True
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name=f"projection-{self.projection.name}", daemon=True
-            )
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.catch_up()
-                self.failing = False
-            except Exception:
-                self.failing = True
-                logger.exception("projection %s failed; retrying", self.projection.name)
-                self._stop.wait(1.0)
-            self._wake.wait(1.0)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        super().stop()
         for recorder in self.sources.values():
-            if self._on_commit in recorder.commit_listeners:
-                recorder.commit_listeners.remove(self._on_commit)
+            if self.wake in recorder.commit_listeners:
+                recorder.commit_listeners.remove(self.wake)
