@@ -89,6 +89,10 @@ class Relay(Worker):
                 transactional_id=f"relay-{self.topic}",
                 acks="all",
                 linger_ms=5,
+                # kafka-python sleeps this long on its network thread when a transaction
+                # starts right after a commit (CONCURRENT_TRANSACTIONS): 100 ms by default,
+                # which was the whole p99 of the relay's latency (bench/relay.py)
+                retry_backoff_ms=20,
                 max_block_ms=30_000,
                 request_timeout_ms=15_000,
             )
