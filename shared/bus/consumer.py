@@ -22,6 +22,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from shared.bus.topics import (
     DEFAULT_PREFIX,
+    HEADER_LEDGER,
     HEADER_POSITION,
     HEADER_STREAM,
     HEADER_TYPE,
@@ -44,6 +45,11 @@ logger = logging.getLogger("ambito.bus")
 FAULT_BEFORE_COMMIT = "AMBITO_FAULT_CONSUMER_EXIT_BEFORE_COMMIT"
 """Test builds only: the n-th poll that applied events exits the process just before its
 database transaction commits (a consumer killed at the worst moment)."""
+
+
+class ForeignLedgerError(Exception):
+    """A topic now carries another ledger's events: applying them by position would skip
+    some silently, so the consumer stops (and readiness says so) instead."""
 
 
 def _header(record: Any, name: str) -> str:
@@ -122,8 +128,16 @@ class KafkaProjectionConsumer(Worker):
         with self.views.writer.begin() as connection:
             for partition, records in batches.items():
                 current = lock_position(connection, name, partition.topic, partition.partition)
-                position, offset = current.position, current.kafka_offset
+                position, offset, origin = current.position, current.kafka_offset, current.origin
                 for record in records:
+                    ledger = _header(record, HEADER_LEDGER)
+                    if origin is None:
+                        origin = ledger
+                    elif ledger != origin:
+                        raise ForeignLedgerError(
+                            f"{partition.topic}: events of another ledger ({ledger}) after "
+                            f"those of {origin}; rebuild the read model if the ledger was reset"
+                        )
                     offset = record.offset
                     event_position = int(_header(record, HEADER_POSITION))
                     if event_position <= position:
@@ -136,7 +150,7 @@ class KafkaProjectionConsumer(Worker):
                         )
                         applied += 1
                 save_position(
-                    connection, name, partition.topic, partition.partition, position, offset
+                    connection, name, partition.topic, partition.partition, position, offset, origin
                 )
             if self.before_commit is not None:
                 self.before_commit()

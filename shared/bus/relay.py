@@ -19,6 +19,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
 from shared.bus.topics import (
     DEFAULT_PREFIX,
+    HEADER_LEDGER,
     HEADER_POSITION,
     HEADER_SCHEMA_VERSION,
     HEADER_STREAM,
@@ -107,6 +108,7 @@ class Relay(Worker):
             start, self.BATCH, inclusive_of_start=False
         )
         if notifications:
+            ledger_id = self.ledger.recorder.ledger_id.encode()
             producer = self.producer()
             producer.begin_transaction()
             try:
@@ -120,6 +122,7 @@ class Relay(Worker):
                             (HEADER_SCHEMA_VERSION, _schema_version(notification.state)),
                             (HEADER_STREAM, self.stream.encode()),
                             (HEADER_POSITION, str(notification.id).encode()),
+                            (HEADER_LEDGER, ledger_id),
                         ],
                     )
                 producer.commit_transaction()

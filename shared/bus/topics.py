@@ -15,6 +15,7 @@ HEADER_TYPE = "ambito-type"
 HEADER_SCHEMA_VERSION = "ambito-schema-version"
 HEADER_STREAM = "ambito-stream"
 HEADER_POSITION = "ambito-position"
+HEADER_LEDGER = "ambito-ledger"
 
 
 DEFAULT_PREFIX = "ambito"

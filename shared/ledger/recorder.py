@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import (
     IntegrityError,
@@ -61,7 +61,7 @@ class LedgerNotification(Notification):
     recorded_at: str
 
 
-def _tables(name: str) -> tuple[MetaData, Table, Table]:
+def _tables(name: str) -> tuple[MetaData, Table, Table, Table]:
     metadata = MetaData()
     events = Table(
         f"{name}_events",
@@ -85,7 +85,13 @@ def _tables(name: str) -> tuple[MetaData, Table, Table]:
         Column("application_name", String(100), primary_key=True),
         Column("notification_id", BigInteger, primary_key=True),
     )
-    return metadata, events, tracking
+    identity = Table(
+        f"{name}_identity",
+        metadata,
+        Column("ledger_id", String(36), primary_key=True),
+        Column("created_at", String(40), nullable=False),
+    )
+    return metadata, events, tracking, identity
 
 
 CommitListener = Callable[[int], None]
@@ -101,10 +107,33 @@ class LedgerRecorder(ProcessRecorder):
         self.engines = engines
         self._seal_key = seal_key
         self._write_lock = threading.Lock()
-        self._metadata, self.events, self.tracking = _tables(name)
+        self._metadata, self.events, self.tracking, self.identity = _tables(name)
         if create:
             self._metadata.create_all(engines.writer)
+            retry_when_busy(self._create_identity)
+        self._ledger_id: str | None = None
         self.commit_listeners: list[CommitListener] = []
+
+    def _create_identity(self) -> None:
+        with self.engines.writer.begin() as connection:
+            if connection.execute(select(self.identity.c.ledger_id)).first() is None:
+                connection.execute(
+                    insert(self.identity).values(
+                        ledger_id=str(uuid4()), created_at=datetime.now(UTC).isoformat()
+                    )
+                )
+
+    @property
+    def ledger_id(self) -> str:
+        """A random id given to this ledger when it was created: events relayed from it say
+        so, and a consumer refuses a topic that starts carrying another ledger's events (a
+        reset ledger's positions would start again at 1 and be skipped as redeliveries)."""
+        if self._ledger_id is None:
+            with self.engines.reader.connect() as connection:
+                self._ledger_id = str(
+                    connection.execute(select(self.identity.c.ledger_id)).scalar_one()
+                )
+        return self._ledger_id
 
     def exists(self) -> bool:
         return inspect(self.engines.reader).has_table(self.events.name)

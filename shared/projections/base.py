@@ -26,6 +26,7 @@ projection_positions = Table(
     Column("partition", BigInteger, primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("kafka_offset", BigInteger, nullable=True),
+    Column("origin", String(36), nullable=True),
 )
 """Per (projection, source stream, partition): the highest ledger position applied (what
 dedupes), and in district mode the Kafka offset to resume from (only a hint: a re-sent
@@ -68,6 +69,8 @@ class Projection(Protocol):
 class Position:
     position: int
     kafka_offset: int | None
+    origin: str | None = None
+    """The ledger id the positions belong to (district mode)."""
 
 
 def _where(projection: str, source: str, partition: int) -> Any:
@@ -83,13 +86,14 @@ def lock_position(connection: Connection, projection: str, source: str, partitio
         .values(projection=projection, source=source, partition=partition, position=0)
         .on_conflict_do_nothing()
     )
-    query = select(projection_positions.c.position, projection_positions.c.kafka_offset).where(
+    c = projection_positions.c
+    query = select(c.position, c.kafka_offset, c.origin).where(
         _where(projection, source, partition)
     )
     if connection.dialect.name != "sqlite":
         query = query.with_for_update()
     row = connection.execute(query).one()
-    return Position(int(row.position), row.kafka_offset)
+    return Position(int(row.position), row.kafka_offset, row.origin)
 
 
 def save_position(
@@ -99,11 +103,12 @@ def save_position(
     partition: int,
     position: int,
     kafka_offset: int | None = None,
+    origin: str | None = None,
 ) -> None:
     connection.execute(
         projection_positions.update()
         .where(_where(projection, source, partition))
-        .values(position=position, kafka_offset=kafka_offset)
+        .values(position=position, kafka_offset=kafka_offset, origin=origin)
     )
 
 

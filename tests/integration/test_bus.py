@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -10,7 +11,7 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import select, update
 
 from services.reporting.projections import DomandePerComuneArea, domande_per_comune_area
-from shared.bus.consumer import KafkaProjectionConsumer
+from shared.bus.consumer import ForeignLedgerError, KafkaProjectionConsumer
 from shared.bus.relay import Relay
 from shared.bus.topics import HEADER_POSITION, HEADER_STREAM, HEADER_TYPE, ensure_topics
 from shared.db import Engines, create_engines
@@ -51,7 +52,8 @@ def _rows(views: Engines) -> list[tuple[str, str, int]]:
 
 
 def _consume_until(consumer: KafkaProjectionConsumer, stream: str, position: int) -> None:
-    for _ in range(200):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         consumer.poll_once(timeout_ms=200)
         if consumer.position(stream) >= position:
             return
@@ -163,7 +165,8 @@ def test_a_consumer_dying_before_its_commit_leaves_nothing_half_done(
     )
 
     def poll_until_it_dies() -> None:
-        for _ in range(50):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
             dying.poll_once(timeout_ms=200)
 
     with pytest.raises(SystemExit):
@@ -199,11 +202,10 @@ def test_raw_kafka_payloads_carry_no_personal_data_in_clear(
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     messages = []
-    for _ in range(50):
+    deadline = time.monotonic() + 60
+    while len(messages) < 10 and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=200).values():
             messages.extend(batch)
-        if len(messages) >= 10:
-            break
     consumer.close()
     assert len(messages) == 10
     for message in messages:
@@ -216,3 +218,36 @@ def test_raw_kafka_payloads_carry_no_personal_data_in_clear(
         assert headers[HEADER_STREAM] == stream
         assert headers[HEADER_TYPE] in ("DomandaRicevuta", "InformazioniFornite")
         assert int(headers[HEADER_POSITION]) >= 1
+
+
+def test_a_topic_that_starts_carrying_another_ledger_stops_the_consumer_loudly(
+    setup: tuple[Ledger, Relay, Callable[[], Engines]],
+    operatore: CommandContext,
+    stream: str,
+    kafka_bootstrap: str,
+    open_ledger: Callable[..., Ledger],
+    database_url: DatabaseFactory,
+) -> None:
+    ledger, relay, views = setup
+    _record(ledger, operatore, 3)
+    relay.catch_up()
+    read_model = views()
+    consumer = KafkaProjectionConsumer(Projection(stream), read_model, kafka_bootstrap)
+    _consume_until(consumer, stream, 6)
+
+    reset = open_ledger(stream, url=database_url(f"{stream}_reset"))  # same name, new ledger
+    assert reset.recorder.ledger_id != ledger.recorder.ledger_id
+    _record(reset, operatore, 4)
+    other_relay = Relay(reset, kafka_bootstrap)
+    other_relay.catch_up()
+    other_relay.stop()
+
+    def poll_all() -> None:
+        deadline = time.monotonic() + 90  # generous: a loaded CI machine is slow to fetch
+        while time.monotonic() < deadline:
+            consumer.poll_once(timeout_ms=200)
+
+    with pytest.raises(ForeignLedgerError, match="another ledger"):
+        poll_all()
+    assert _rows(read_model) == [("E094", "ELD", 3)]  # nothing of the other ledger applied
+    consumer.stop()
