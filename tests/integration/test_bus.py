@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -201,7 +202,7 @@ def test_raw_kafka_payloads_carry_no_personal_data_in_clear(
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
-    messages = []
+    messages: list[Any] = []
     deadline = time.monotonic() + 60
     while len(messages) < 10 and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=200).values():
