@@ -24,7 +24,6 @@ from services.status import status_router
 from shared.auth.tokens import TokenService
 from shared.bus.consumer import KafkaProjectionConsumer
 from shared.bus.relay import Relay
-from shared.bus.topics import ensure_topics
 from shared.db import Engines, create_engines
 from shared.identity.store import IdentityStore
 from shared.keys import load_token_key
@@ -103,7 +102,12 @@ def _feed(
 ) -> ProjectionFeed:
     if settings.kafka_bootstrap:
         return KafkaProjectionConsumer(
-            projection, views, settings.kafka_bootstrap, prefix=settings.kafka_topic_prefix
+            projection,
+            views,
+            settings.kafka_bootstrap,
+            prefix=settings.kafka_topic_prefix,
+            partitions=settings.kafka_partitions,
+            replication=settings.kafka_replication,
         )
     sources = {name: district.ledger(name).recorder for name in projection.sources}
     return ProjectionRunner(projection, views, sources)
@@ -118,15 +122,14 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
     views = create_engines(settings.views_database_url())
     runtime = Runtime(settings, tuple(services), district, identity, views)
     if settings.kafka_bootstrap:
-        ensure_topics(
-            settings.kafka_bootstrap,
-            list(SERVICES),
-            settings.kafka_partitions,
-            settings.kafka_replication,
-            settings.kafka_topic_prefix,
-        )
         runtime.relays = [
-            Relay(district.ledger(service), settings.kafka_bootstrap, settings.kafka_topic_prefix)
+            Relay(
+                district.ledger(service),
+                settings.kafka_bootstrap,
+                settings.kafka_topic_prefix,
+                partitions=settings.kafka_partitions,
+                replication=settings.kafka_replication,
+            )
             for service in services
         ]
     if "intake" in services:
@@ -200,9 +203,8 @@ def rebuild_projections(settings: Settings, timeout: float = 600.0) -> list[str]
             create_tables(projection, views)
             reset(projection, views)
             if settings.kafka_bootstrap:
-                consumer = KafkaProjectionConsumer(
-                    projection, views, settings.kafka_bootstrap, prefix=settings.kafka_topic_prefix
-                )
+                consumer = _feed(projection, settings, views, district)
+                assert isinstance(consumer, KafkaProjectionConsumer)
                 try:
                     consumer.drain(timeout)
                 finally:

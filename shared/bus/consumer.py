@@ -26,6 +26,7 @@ from shared.bus.topics import (
     HEADER_POSITION,
     HEADER_STREAM,
     HEADER_TYPE,
+    ensure_topics,
     topic_for,
 )
 from shared.db import Engines, retry_when_busy
@@ -47,6 +48,14 @@ FAULT_BEFORE_COMMIT = "AMBITO_FAULT_CONSUMER_EXIT_BEFORE_COMMIT"
 database transaction commits (a consumer killed at the worst moment)."""
 
 
+class ReadModelReset(Exception):
+    """Another process emptied the read model (a rebuild): start again from its positions."""
+
+
+class PartitionsChanged(Exception):
+    """A topic gained partitions: take them all (a restart of the feed does)."""
+
+
 class ForeignLedgerError(Exception):
     """A topic now carries another ledger's events: applying them by position would skip
     some silently, so the consumer stops (and readiness says so) instead."""
@@ -59,6 +68,11 @@ def _header(record: Any, name: str) -> str:
     raise ValueError(f"message without header {name}")
 
 
+def _ours(record: Any) -> bool:
+    names = {key for key, _ in record.headers or []}
+    return {HEADER_POSITION, HEADER_TYPE, HEADER_STREAM, HEADER_LEDGER} <= names
+
+
 class KafkaProjectionConsumer(Worker):
     interval = 0.0  # each poll waits for messages itself
 
@@ -69,6 +83,8 @@ class KafkaProjectionConsumer(Worker):
         bootstrap: str,
         *,
         prefix: str = DEFAULT_PREFIX,
+        partitions: int = 6,
+        replication: int = 1,
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(f"consumer-{projection.name}")
@@ -76,16 +92,24 @@ class KafkaProjectionConsumer(Worker):
         self.views = views
         self.bootstrap = bootstrap
         self.topics = {topic_for(stream, prefix): stream for stream in projection.sources}
+        self._topic_settings = (prefix, partitions, replication)
         self.before_commit = before_commit or _fault_hook_from_environment()
         create_tables(projection, views)
         self._consumer: KafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
+        self._known_offsets: dict[TopicPartition, int | None] = {}
+        """The offset this process last committed per partition: a stored one that went
+        back means someone reset the read model."""
         self.caught_up: dict[str, int] = {}
         self._caught_up_changed = threading.Condition()
 
     # the consumer thread
 
     def _open(self) -> KafkaConsumer:
+        prefix, partition_count, replication = self._topic_settings
+        ensure_topics(
+            self.bootstrap, list(self.topics.values()), partition_count, replication, prefix
+        )
         consumer = KafkaConsumer(
             bootstrap_servers=self.bootstrap,
             client_id=f"ambito-{self.projection.name}",
@@ -104,14 +128,52 @@ class KafkaProjectionConsumer(Worker):
             partitions += [TopicPartition(topic, number) for number in sorted(numbers)]
         consumer.assign(partitions)
         stored = read_positions(self.views, self.projection.name)
+        self._known_offsets = {}
         for partition in partitions:
             found = stored.get((partition.topic, partition.partition))
-            if found is not None and found.kafka_offset is not None:
-                consumer.seek(partition, found.kafka_offset + 1)
+            offset = found.kafka_offset if found is not None else None
+            if (
+                found is not None
+                and offset is not None
+                and self._resume_point_holds(
+                    consumer, partitions, partition, offset, found.position
+                )
+            ):
+                consumer.seek(partition, offset + 1)
             else:
-                consumer.seek_to_beginning(partition)
+                consumer.seek_to_beginning(partition)  # positions dedupe what was applied
+            self._known_offsets[partition] = offset
         self._partitions = partitions
         return consumer
+
+    def _resume_point_holds(
+        self,
+        consumer: KafkaConsumer,
+        partitions: list[TopicPartition],
+        partition: TopicPartition,
+        offset: int,
+        position: int,
+    ) -> bool:
+        """The stored offset still holds the record it was stored for. Not so when the topic
+        was deleted and created again: resuming there would skip the new topic's start."""
+        first = consumer.beginning_offsets([partition])[partition]
+        end = consumer.end_offsets([partition])[partition]
+        if not first <= offset < end:
+            return False
+        others = [p for p in partitions if p != partition]
+        consumer.pause(*others)
+        try:
+            consumer.seek(partition, offset)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                for record in consumer.poll(timeout_ms=200).get(partition, []):
+                    if record.offset == offset:
+                        return _ours(record) and int(_header(record, HEADER_POSITION)) <= position
+                    if record.offset > offset:
+                        return False  # the record is gone (an aborted transaction's, say)
+            return False
+        finally:
+            consumer.resume(*others)
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Applies one poll's messages; returns how many events changed the read model."""
@@ -125,11 +187,25 @@ class KafkaProjectionConsumer(Worker):
     def _apply(self, batches: dict[TopicPartition, list[Any]]) -> int:
         name = self.projection.name
         applied = 0
+        committed: dict[TopicPartition, int | None] = {}
         with self.views.writer.begin() as connection:
             for partition, records in batches.items():
                 current = lock_position(connection, name, partition.topic, partition.partition)
                 position, offset, origin = current.position, current.kafka_offset, current.origin
+                known = self._known_offsets.get(partition)
+                if known is not None and (offset is None or offset < known):
+                    raise ReadModelReset(f"{name}: positions of {partition.topic} went back")
                 for record in records:
+                    if not _ours(record):
+                        offset = record.offset
+                        logger.error(
+                            "%s: %s[%d]@%d is not an Ambito event; skipped",
+                            name,
+                            partition.topic,
+                            partition.partition,
+                            record.offset,
+                        )
+                        continue
                     ledger = _header(record, HEADER_LEDGER)
                     if origin is None:
                         origin = ledger
@@ -152,14 +228,20 @@ class KafkaProjectionConsumer(Worker):
                 save_position(
                     connection, name, partition.topic, partition.partition, position, offset, origin
                 )
+                committed[partition] = offset
             if self.before_commit is not None:
                 self.before_commit()
+        self._known_offsets.update(committed)
         return applied
 
     def _check_caught_up(self) -> None:
         """Everything committed so far is applied when each partition's next offset has
         reached the end: the stream is then applied up to its highest position seen."""
         assert self._consumer is not None
+        for topic in self.topics:
+            count = len(self._consumer.partitions_for_topic(topic) or ())
+            if count != sum(1 for p in self._partitions if p.topic == topic):
+                raise PartitionsChanged(f"{topic} has {count} partitions now")
         ends = self._consumer.end_offsets(self._partitions)
         behind = {
             partition: max(0, ends[partition] - self._consumer.position(partition))

@@ -6,7 +6,10 @@ in headers and the stored bytes as the value: personal fields travel as the ciph
 ledger holds. Only after the broker commits the transaction does the relay record, in the
 ledger's own database, the highest position published; after any crash it resumes from
 there. A batch re-sent after a crash arrives twice; consumers drop the copy by position.
-The transactional id fences a stale relay process that outlived its successor.
+One relay per ledger (one replica of each service): two relays on one ledger would fence
+each other's transactions over and over (nothing is lost, but neither makes progress cleanly).
+Topics are created here, by the first batch, so a service starts and takes requests while
+the broker is down: its ledger is the source of truth, and the relay catches up later.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from shared.bus.topics import (
     HEADER_SCHEMA_VERSION,
     HEADER_STREAM,
     HEADER_TYPE,
+    ensure_topics,
     topic_for,
 )
 from shared.db import dialect_insert, retry_when_busy
@@ -47,11 +51,23 @@ def _relay_table(name: str) -> tuple[MetaData, Table]:
 class Relay(Worker):
     BATCH = 500
 
-    def __init__(self, ledger: Ledger, bootstrap: str, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        bootstrap: str,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        partitions: int = 6,
+        replication: int = 1,
+    ) -> None:
         super().__init__(f"relay-{ledger.name}")
         self.ledger = ledger
         self.stream = ledger.name
         self.topic = topic_for(ledger.name, prefix)
+        self.prefix = prefix
+        self.partitions = partitions
+        self.replication = replication
+        self._topic_ready = False
         self.bootstrap = bootstrap
         metadata, self.table = _relay_table(ledger.name)
         metadata.create_all(ledger.engines.writer)
@@ -101,13 +117,27 @@ class Relay(Worker):
             self._producer = producer
         return self._producer
 
+    SEND_TIMEOUT_SECONDS = 30.0
+
+    def _report_lag(self) -> None:
+        head = self.ledger.recorder.max_notification_id() or 0
+        RELAY_LAG.labels(stream=self.stream).set(max(0, head - self.position()))
+
     def relay_once(self) -> int:
         """Publishes the next batch in one transaction; returns how many events it sent."""
+        self._report_lag()
+        try:
+            return self._publish_next_batch()
+        finally:
+            self._report_lag()
+
+    def _publish_next_batch(self) -> int:
         start = self.position()
         notifications = self.ledger.recorder.select_notifications(
             start, self.BATCH, inclusive_of_start=False
         )
         if notifications:
+            self._ensure_topic()
             ledger_id = self.ledger.recorder.ledger_id.encode()
             producer = self.producer()
             producer.begin_transaction()
@@ -125,14 +155,22 @@ class Relay(Worker):
                             (HEADER_LEDGER, ledger_id),
                         ],
                     )
+                # bounded: with the broker down the sends never complete, and commit would
+                # wait for ever; the relay then reports failing and tries again
+                producer.flush(timeout=self.SEND_TIMEOUT_SECONDS)
                 producer.commit_transaction()
             except Exception:
                 self._discard_producer()
                 raise
             self._record(notifications[-1].id)
-        head = self.ledger.recorder.max_notification_id() or 0
-        RELAY_LAG.labels(stream=self.stream).set(max(0, head - self.position()))
         return len(notifications)
+
+    def _ensure_topic(self) -> None:
+        if not self._topic_ready:
+            ensure_topics(
+                self.bootstrap, [self.stream], self.partitions, self.replication, self.prefix
+            )
+            self._topic_ready = True
 
     def catch_up(self) -> int:
         sent = 0
@@ -146,7 +184,7 @@ class Relay(Worker):
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                producer.close(timeout=5)
+                producer.close(timeout=5)  # also aborts a transaction left open
             except Exception:  # a broken producer may fail to close; it is dropped anyway
                 logger.warning("relay %s: producer did not close cleanly", self.stream)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from kafka import KafkaConsumer, TopicPartition
 
 from shared.bus.consumer import FAULT_BEFORE_COMMIT
 from tests.support.district import Broker, District, make_district
@@ -56,12 +57,51 @@ def test_requests_received_by_intake_reach_the_reporting_read_model(district: Di
     assert "ambito_consumer_lag_messages" in httpx.get(f"{district.url('reporting')}/metrics").text
     incremental = district.read_model()
     assert incremental == district.rebuilt_from_ledger()
+    _assert_no_personal_data_on_kafka(district)
 
     district.process("reporting").stop()
     rebuilt = run_cli(district.process("reporting"), "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "reporting.domande_per_comune_area: ricostruita" in rebuilt.stdout
     assert district.read_model() == incremental  # replayed from the topics, row for row
+
+
+def _assert_no_personal_data_on_kafka(district: District) -> None:
+    """Acceptance 4 on real intake events: a name, codice fiscale, birth date and need."""
+    prefix = district.environment["AMBITO_KAFKA_TOPIC_PREFIX"]
+    topic = f"{prefix}.intake.v1"
+    consumer = KafkaConsumer(
+        bootstrap_servers=district.environment["AMBITO_KAFKA_BOOTSTRAP"],
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    ends = consumer.end_offsets(partitions)
+    raw = b""
+    deadline = time.monotonic() + 60
+    while any(consumer.position(p) < ends[p] for p in partitions):
+        assert time.monotonic() < deadline
+        for batch in consumer.poll(timeout_ms=200).values():
+            for message in batch:
+                raw += message.value + (message.key or b"")
+                raw += b"".join(value for _, value in message.headers)
+    consumer.close()
+    persona = CONTRACT_BODY["persona"]
+    assert isinstance(persona, dict)
+    assert b'"$enc"' in raw
+    for secret in (
+        persona["nome"],
+        persona["cognome"],
+        persona["codice_fiscale"],
+        persona["data_nascita"],
+        CONTRACT_BODY["bisogno"],
+        "Giulia",
+        "Brambilla",  # demo names too
+    ):
+        assert str(secret).encode() not in raw, secret
 
 
 def _run_until(acknowledged: list[int], count: int, timeout: float = 120) -> None:

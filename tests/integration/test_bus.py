@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
 from sqlalchemy import select, update
 
 from services.reporting.projections import DomandePerComuneArea, domande_per_comune_area
@@ -18,7 +19,7 @@ from shared.bus.topics import HEADER_POSITION, HEADER_STREAM, HEADER_TYPE, ensur
 from shared.db import Engines, create_engines
 from shared.events import CommandContext, acting, new_person_id
 from shared.ledger.ledger import Ledger
-from shared.projections.base import projection_positions
+from shared.projections.base import projection_positions, reset
 from shared.projections.runner import ProjectionRunner
 from tests.conftest import DatabaseFactory
 from tests.support.domain import Sportello
@@ -252,3 +253,67 @@ def test_a_topic_that_starts_carrying_another_ledger_stops_the_consumer_loudly(
         poll_all()
     assert _rows(read_model) == [("E094", "ELD", 3)]  # nothing of the other ledger applied
     consumer.stop()
+
+
+def test_a_rebuild_while_the_consumer_runs_loses_nothing(
+    setup: tuple[Ledger, Relay, Callable[[], Engines]],
+    operatore: CommandContext,
+    stream: str,
+    kafka_bootstrap: str,
+) -> None:
+    ledger, relay, views = setup
+    _record(ledger, operatore, 20)
+    relay.catch_up()
+    read_model = views()
+    running = KafkaProjectionConsumer(Projection(stream), read_model, kafka_bootstrap)
+    running.start()
+    assert running.wait_for(stream, 40, timeout=60)
+
+    reset(Projection(stream), read_model)  # `ambito projections rebuild` with the service up
+    rebuild = KafkaProjectionConsumer(Projection(stream), read_model, kafka_bootstrap)
+    _record(ledger, operatore, 5)
+    relay.catch_up()
+    rebuild.drain(timeout=120)
+    rebuild.stop()
+    assert running.wait_for(stream, 50, timeout=60)
+    time.sleep(1.0)  # let the running consumer notice the reset and replay
+    deadline = time.monotonic() + 60
+    while _rows(read_model) != [("E094", "ELD", 25)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    running.stop()
+    assert _rows(read_model) == [("E094", "ELD", 25)]
+    assert _rows(read_model) == _rebuilt_from_ledger(ledger, stream, views())
+
+
+def test_a_recreated_topic_is_read_from_its_start(
+    setup: tuple[Ledger, Relay, Callable[[], Engines]],
+    operatore: CommandContext,
+    stream: str,
+    kafka_bootstrap: str,
+) -> None:
+    ledger, relay, views = setup
+    _record(ledger, operatore, 10)
+    relay.catch_up()
+    read_model = views()
+    first = KafkaProjectionConsumer(Projection(stream), read_model, kafka_bootstrap)
+    _consume_until(first, stream, 20)
+    first.stop()
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.delete_topics([f"ambito.{stream}.v1"])
+    admin.close()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            ensure_topics(kafka_bootstrap, [stream], partitions=3)
+            break
+        except Exception:  # the deletion completes in the background
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    _record(ledger, operatore, 15)
+    relay.catch_up()  # the relay goes on from its own position: only the new events
+
+    again = KafkaProjectionConsumer(Projection(stream), read_model, kafka_bootstrap)
+    _consume_until(again, stream, 50)
+    again.stop()
+    assert _rows(read_model) == [("E094", "ELD", 25)]
