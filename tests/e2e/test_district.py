@@ -5,6 +5,7 @@ issue). Later issues extend this file with their own flows."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -104,6 +105,17 @@ def _assert_no_personal_data_on_kafka(district: District) -> None:
         assert str(secret).encode() not in raw, secret
 
 
+def _wait_for_relay_backlog(district: District, timeout: float = 15) -> None:
+    """Best effort: kill while the relay has events it has not published yet."""
+    pattern = re.compile(r'ambito_relay_lag_events\{stream="intake"\} (\d+)')
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = pattern.search(httpx.get(f"{district.url('intake')}/metrics").text)
+        if found and float(found.group(1)) > 0:
+            return
+        time.sleep(0.01)
+
+
 def _run_until(acknowledged: list[int], count: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while len(acknowledged) < count:
@@ -120,6 +132,7 @@ def test_a_killed_intake_and_a_consumer_dying_before_commit_lose_nothing(
     writer = threading.Thread(target=_burst, args=(district, stop, acknowledged))
     writer.start()
     _run_until(acknowledged, 30)
+    _wait_for_relay_backlog(district)
     district.process("intake").kill()  # SIGKILL while relaying
     district.process("intake").start("intake", demo=False)
     _run_until(acknowledged, 60)
