@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +24,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, create_engine, insert
-from sqlalchemy import text as sql
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, insert
 
 from shared.db import create_engines
 from shared.events import Actor, CommandContext, acting, new_person_id
@@ -36,8 +33,8 @@ from shared.events.profile import ProfiloStatistico
 from shared.keys import init_key_directory, load_district_keys
 from shared.ledger.ledger import Ledger
 from shared.persons.keystore import KeyStore
+from tests.support.postgres import create_database, postgres_server
 
-REPOSITORY = Path(__file__).resolve().parents[1]
 CONTEXT = CommandContext(
     actor=Actor(user="operatore", role="operatore", comune="E094"),
     legal_basis="L328_ART22",
@@ -145,33 +142,16 @@ def _raw_inserts(url: str, stored: list[StoredEvent]) -> float:
 
 @contextmanager
 def _postgres(url: str | None) -> Iterator[str]:
+    """The given server, or one of the bench's own with fsync on, as in production."""
     if url:
         yield url
         return
-    script = REPOSITORY / "deploy" / "postgres" / "pg"
-    directory = Path(tempfile.mkdtemp(prefix="ambito-bench-pg-", dir="/tmp"))
-    directory.chmod(0o755)
-    port = str(54390 + os.getpid() % 100)
-    started = subprocess.run(
-        [str(script), "start", str(directory / "cluster"), port],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    try:
-        yield started.stdout.strip()
-    finally:
-        subprocess.run([str(script), "stop", str(directory / "cluster")], check=False)
-        shutil.rmtree(directory, ignore_errors=True)
+    with postgres_server(fast=False) as started:
+        yield started
 
 
 def _database(admin_url: str) -> str:
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sql(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    return create_database(admin_url, "bench")
 
 
 def main(argv: list[str] | None = None) -> int:

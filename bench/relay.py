@@ -30,9 +30,7 @@ import math
 import os
 import queue
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,7 +46,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from sqlalchemy import func, select
 
-from bench.ledger import REPOSITORY, _events
+from bench.ledger import _events
 from services.reporting.projections import DomandePerComuneArea, domande_per_comune_area
 from shared.bus.consumer import KafkaProjectionConsumer
 from shared.bus.relay import Relay, _schema_version
@@ -65,8 +63,8 @@ from shared.keys import init_key_directory, load_district_keys
 from shared.ledger.ledger import Ledger
 from shared.persons.keystore import KeyStore
 from shared.settings import Settings
+from tests.support.kafka import kafka_broker
 
-KAFKA_SCRIPT = REPOSITORY / "deploy" / "kafka" / "kafka"
 DRAIN_SECONDS = 30.0
 """How long the latency run waits, after the last write, for the read model to catch up."""
 
@@ -110,41 +108,14 @@ class _Projection(DomandePerComuneArea):
 # the broker
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _kafka(bootstrap: str | None) -> Iterator[str]:
+    """The given broker, or one of the bench's own, started as the tests start theirs."""
     if bootstrap:
         yield bootstrap
         return
-    directory = Path(tempfile.mkdtemp(prefix="ambito-bench-kafka-", dir="/tmp"))
-    broker = directory / "broker"
-    port = _free_port()
-    controller_port = _free_port()
-    while controller_port == port:
-        controller_port = _free_port()
-    # The script's readiness check is a real metadata request with this interpreter.
-    environment = {**os.environ, "AMBITO_KAFKA_PYTHON": sys.executable}
-    try:
-        started = subprocess.run(
-            [str(KAFKA_SCRIPT), "start", str(broker), str(port), str(controller_port)],
-            check=False,
-            capture_output=True,
-            text=True,
-            env=environment,
-        )
-        if started.returncode != 0:
-            raise RuntimeError(
-                f"deploy/kafka/kafka start failed (exit {started.returncode}):\n{started.stderr}"
-            )
-        yield started.stdout.strip()
-    finally:
-        subprocess.run([str(KAFKA_SCRIPT), "stop", str(broker)], check=False, capture_output=True)
-        shutil.rmtree(directory, ignore_errors=True)
+    with kafka_broker() as started:
+        yield started
 
 
 @contextmanager

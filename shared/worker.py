@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 logger = logging.getLogger("ambito.worker")
 
 
-class Worker:
+class Worker(ABC):
     interval: float = 1.0
 
     def __init__(self, name: str) -> None:
@@ -23,10 +24,11 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """One round of the worker's work."""
 
-    def after_failure(self) -> None:
+    def after_failure(self) -> None:  # noqa: B027 - optional hook, nothing to drop by default
         """Drops whatever the failed step may have left half open (a client, a producer)."""
 
     def wake(self, *_: object) -> None:
