@@ -225,6 +225,7 @@ def _create_demo(settings: Settings) -> bool:
         mark_demo_complete,
         record_demo_requests,
     )
+    from services.network.demo import record_demo_network
     from services.runtime import open_runtime
 
     try:
@@ -242,6 +243,9 @@ def _create_demo(settings: Settings) -> bool:
         )
         assert runtime.intake is not None  # all services are open here
         record_demo_requests(runtime.intake, comuni, already=len(recorded))
+        assert runtime.network is not None
+        network_events = runtime.district.ledger("network").recorder.max_notification_id()
+        record_demo_network(runtime.network, comuni, already=network_events or 0)
     finally:
         runtime.close()
     mark_demo_complete(settings)

@@ -10,8 +10,9 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from services.intake.application import IntakeApplication, Persona, RegistraDomanda, Richiesta
+from services.intake.application import IntakeApplication, Persona, RegistraDomanda
 from shared.auth.principal import Principal
+from shared.auth.richiesta import Richiesta
 from shared.db import sqlite_file
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.demo import load_demo_identity

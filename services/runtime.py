@@ -17,6 +17,10 @@ from fastapi.responses import JSONResponse
 
 from services.intake import api as intake_api
 from services.intake.application import IntakeApplication
+from services.network import api as network_api
+from services.network.application import NetworkApplication
+from services.network.projections import MappaRete
+from services.network.queries import NetworkQueries
 from services.reporting import api as reporting_api
 from services.reporting.application import ReportingApplication
 from services.reporting.projections import DomandePerComuneArea
@@ -25,6 +29,8 @@ from shared.auth.tokens import TokenService
 from shared.bus.consumer import KafkaProjectionConsumer
 from shared.bus.relay import Relay
 from shared.db import Engines, create_engines
+from shared.directory.lookup import ResourceDirectory
+from shared.directory.projection import DirectoryProjection
 from shared.identity.store import IdentityStore
 from shared.keys import load_token_key
 from shared.ledger.district import District, open_district
@@ -46,6 +52,11 @@ class Runtime:
     identity: IdentityStore
     views: Engines
     intake: IntakeApplication | None = None
+    network: NetworkApplication | None = None
+    network_queries: NetworkQueries | None = None
+    directory: ResourceDirectory | None = None
+    """The network directory as this process's read models hold it (for intake and
+    casework: a dismissed resource receives no new referrals or interventions)."""
     reporting: ReportingApplication | None = None
     feeds: list[ProjectionFeed] = field(default_factory=list)
     relays: list[Relay] = field(default_factory=list)
@@ -83,7 +94,7 @@ class Runtime:
             self.identity.district()
         except Exception as error:
             problems["identita"] = type(error).__name__
-        for name, worker in [(f"proiezione:{i}", f) for i, f in enumerate(self.feeds)] + [
+        for name, worker in [(f"proiezione:{f.projection.name}", f) for f in self.feeds] + [
             (f"relay:{r.stream}", r) for r in self.relays
         ]:
             if not worker.running:
@@ -94,7 +105,7 @@ class Runtime:
 
 
 def projections() -> list[Projection]:
-    return [DomandePerComuneArea()]
+    return [DomandePerComuneArea(), DirectoryProjection(), MappaRete()]
 
 
 def _feed(
@@ -121,6 +132,10 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
     identity = IdentityStore(settings.identity_database_url())
     views = create_engines(settings.views_database_url())
     runtime = Runtime(settings, tuple(services), district, identity, views)
+
+    def district_comuni() -> frozenset[str]:
+        return frozenset(c.belfiore for c in identity.district().comuni)
+
     if settings.kafka_bootstrap:
         runtime.relays = [
             Relay(
@@ -136,8 +151,20 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
         runtime.intake = IntakeApplication(
             district.ledger("intake"),
             district.keystore,
-            lambda: frozenset(c.belfiore for c in identity.district().comuni),
+            district_comuni,
         )
+    if {"intake", "casework", "network"} & set(services):
+        directory_feed = _feed(DirectoryProjection(), settings, views, district)
+        runtime.feeds.append(directory_feed)
+        runtime.directory = ResourceDirectory(views)
+    if "network" in services:
+        map_feed = _feed(MappaRete(), settings, views, district)
+        runtime.feeds.append(map_feed)
+        runtime.network = NetworkApplication(
+            district.ledger("network"),
+            district_comuni,
+        )
+        runtime.network_queries = NetworkQueries(views, directory_feed, map_feed)
     if "reporting" in services:
         feed = _feed(DomandePerComuneArea(), settings, views, district)
         runtime.feeds.append(feed)
@@ -169,10 +196,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_authentication(app)
     install_metrics(app)
     app.add_middleware(CorrelationMiddleware)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, bulk_paths=frozenset({network_api.IMPORT_PATH}))
 
     if runtime.intake is not None:
         app.include_router(intake_api.router(runtime.intake))
+    if runtime.network is not None and runtime.network_queries is not None:
+        app.include_router(network_api.router(runtime.network, runtime.network_queries))
     if runtime.reporting is not None:
         app.include_router(reporting_api.router(runtime.reporting))
     for service in runtime.services:

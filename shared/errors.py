@@ -23,3 +23,7 @@ class Conflict(Exception):
 
 class NotFound(Exception):
     """No such record, or none the caller may know of."""
+
+
+class StaleVersion(Exception):
+    """The caller read an older version than the current one (``If-Match``): 412."""

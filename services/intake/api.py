@@ -12,10 +12,10 @@ from services.intake.application import (
     IntakeApplication,
     Persona,
     RegistraDomanda,
-    Richiesta,
 )
 from services.intake.schemas import AttoreOut, DomandaIn, DomandaOut, DomandaRegistrata, PersonaOut
 from shared import codes
+from shared.auth.richiesta import Richiesta
 from shared.events import Erased
 from shared.events.types import CodiceFinalita
 from shared.web.authentication import CurrentPrincipal

@@ -13,14 +13,14 @@ from codicefiscale import codicefiscale
 from services.intake.domain import Domanda
 from shared import codes
 from shared.auth.policy import OutOfScope, authorize
-from shared.auth.principal import Principal
+from shared.auth.richiesta import Richiesta
 from shared.errors import FieldError, NotFound
-from shared.events import CommandContext, acting, new_person_id
+from shared.events import acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
 from shared.events.envelope import CLOCK_SKEW
 from shared.events.intake import DatiPersona, DomandaRicevuta
 from shared.events.profile import ProfiloStatistico, classe_cittadinanza, fascia_eta
-from shared.events.types import AreaUtenza, Canale, Fonte
+from shared.events.types import AreaUtenza, Canale
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
 from shared.observability import PERSONAL_DATA_READS
@@ -62,15 +62,6 @@ class Registrazione:
     persona_id: str
 
 
-@dataclass(frozen=True)
-class Richiesta:
-    """Who asks, and how: the envelope every command of this service records."""
-
-    principal: Principal
-    source: Fonte = "api"
-    correlation_id: UUID | None = None
-
-
 class IntakeApplication(LedgerApplication):
     name = "intake"
     aggregate_classes = (Domanda,)
@@ -105,7 +96,7 @@ class IntakeApplication(LedgerApplication):
             cognome=persona.cognome,
             data_nascita=persona.data_nascita,
         )
-        context = _context(richiesta, command.comune, command.legal_basis, command.occurred_at)
+        context = richiesta.context(command.comune, command.legal_basis, command.occurred_at)
         with acting(context):
             domanda = Domanda(
                 persona_id=persona_id,
@@ -159,7 +150,7 @@ class IntakeApplication(LedgerApplication):
         comune: str | None,
     ) -> None:
         """Every read of personal data leaves an event, before the data leaves the service."""
-        with acting(_context(richiesta, comune, LEGAL_BASIS_LETTURA, None)):
+        with acting(richiesta.context(comune, LEGAL_BASIS_LETTURA)):
             read = DatiPersonaliLetti.model_validate(
                 {
                     "aggregate_id": uuid4(),
@@ -173,18 +164,6 @@ class IntakeApplication(LedgerApplication):
             )
         self.save(read)
         PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc()
-
-
-def _context(
-    richiesta: Richiesta, comune: str | None, legal_basis: str, occurred_at: datetime | None
-) -> CommandContext:
-    return CommandContext(
-        actor=richiesta.principal.actor(comune),
-        legal_basis=legal_basis,
-        source=richiesta.source,
-        correlation_id=richiesta.correlation_id or uuid4(),
-        occurred_at=occurred_at,
-    )
 
 
 def _dati_persona(persona: Persona) -> DatiPersona:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.reporting.application import NotYetProjected, ReportingApplication
+from services.reporting.application import ReportingApplication
 from shared.web.authentication import CurrentPrincipal
 
 
@@ -32,15 +31,8 @@ def router(reporting: ReportingApplication) -> APIRouter:
         attendi_posizione: Annotated[
             int | None, Query(ge=1, description="Attendi (al massimo 5 s) questa posizione")
         ] = None,
-    ) -> ConteggiOut | JSONResponse:
-        try:
-            rows = reporting.conteggi_domande(principal, attendi_posizione)
-        except NotYetProjected:
-            return JSONResponse(
-                {"detail": "dati non ancora aggiornati alla posizione richiesta; riprova"},
-                status_code=503,
-                headers={"Retry-After": "1"},
-            )
+    ) -> ConteggiOut:
+        rows = reporting.conteggi_domande(principal, attendi_posizione)
         return ConteggiOut(
             items=[
                 ConteggioOut(comune=r.comune, area_utenza=r.area_utenza, domande=r.domande)

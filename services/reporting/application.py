@@ -10,13 +10,9 @@ from services.reporting.projections import domande_per_comune_area
 from shared.auth.policy import visible_comuni
 from shared.auth.principal import Principal
 from shared.db import Engines
-from shared.projections.base import ProjectionFeed
+from shared.projections.base import NotYetProjected, ProjectionFeed
 
 MAX_WAIT_SECONDS = 5.0
-
-
-class NotYetProjected(Exception):
-    """The projection did not reach the asked position within the bounded wait."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,20 @@ RULES: dict[str, Rule] = {
     "intake.domanda.legge": Rule(
         {"operatore": "comune", "assistente_sociale": "comune_area", "coordinatore": "comune"}
     ),
+    # The network directory is about organisations, not people: district-wide roles.
+    "network.risorsa.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
+    "network.collaborazione.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
+    "network.incontro.registra": Rule(
+        {"assistente_sociale": "any", "coordinatore": "any", "ufficio_di_piano": "any"}
+    ),
+    "network.controllo.registra": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
+    "network.elenco.legge": Rule(
+        dict.fromkeys(USER_ROLES, "any"), client_scopes=frozenset({"rete"})
+    ),
+    "network.mappa.legge": Rule(
+        {"assistente_sociale": "any", "coordinatore": "any", "ufficio_di_piano": "any"},
+        client_scopes=frozenset({"rete"}),
+    ),
     "reporting.conteggi.legge": Rule({"coordinatore": "comune", "ufficio_di_piano": "any"}),
     "servizio.stato": Rule(dict.fromkeys(USER_ROLES, "any"), any_client=True),
 }

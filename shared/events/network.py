@@ -1,7 +1,7 @@
 """Events of the territorial network (service ``network``): resources and their links.
 
-Resources are organisations, not people: nothing here is personal data. Fields may still
-change until the network issue is resolved.
+Resources are organisations, not people: nothing here is personal data, so contacts must be
+an office's, never a private person's.
 """
 
 from __future__ import annotations
@@ -37,6 +37,14 @@ TipoRisorsa = Literal[
 ]
 
 
+ServizioDistretto = Literal["segretariato_sociale", "servizio_sociale_professionale"]
+"""The district's own services: nodes of the network map beside the resources."""
+
+
+CampoAzzerabile = Literal["descrizione", "orari", "capacita", "lista_attesa", "accreditamento"]
+"""Optional attributes of a resource that an update may clear (e.g. a contract that ended)."""
+
+
 class Contatti(ValueModel):
     telefono: ShortText | None = None
     email: ShortText | None = None
@@ -46,8 +54,11 @@ class Contatti(ValueModel):
 
 @catalogued
 class RisorsaCensita(LedgerEvent):
+    """A resource enters the directory; its census is also its first confirmation."""
+
     nome: ShortText
     tipo: TipoRisorsa
+    descrizione: LongText | None = None
     comuni: list[CodiceBelfiore]
     aree: list[AreaUtenza]
     prestazioni: list[CodicePrestazioneSiuss] = Field(default_factory=list)
@@ -64,6 +75,8 @@ class RisorsaAggiornata(LedgerEvent):
     """Changed attributes of a resource; also confirms it is still current."""
 
     nome: ShortText | None = None
+    tipo: TipoRisorsa | None = None
+    descrizione: LongText | None = None
     comuni: list[CodiceBelfiore] | None = None
     aree: list[AreaUtenza] | None = None
     prestazioni: list[CodicePrestazioneSiuss] | None = None
@@ -73,16 +86,30 @@ class RisorsaAggiornata(LedgerEvent):
     capacita: int | None = Field(default=None, ge=0)
     lista_attesa: int | None = Field(default=None, ge=0)
     accreditamento: ShortText | None = None
+    azzerati: list[CampoAzzerabile] = Field(default_factory=list)
+    """Attributes cleared by this update (a null above means "unchanged")."""
+
+
+@catalogued
+class RisorsaConfermata(LedgerEvent):
+    """Checked and still current, unchanged: resets the 12-month review clock."""
+
+    nota: ShortText | None = None
 
 
 @catalogued
 class RisorsaDismessa(LedgerEvent):
+    """No new referrals or interventions may point at it; its history stays."""
+
     motivo: LongText
 
 
 @catalogued
 class CollaborazioneAvviata(LedgerEvent):
+    """Its parties (resources, and the district's own services) are linked on the map."""
+
     risorse: list[UUID]
+    servizi_distretto: list[ServizioDistretto] = Field(default_factory=list)
     tipo: Literal["protocollo_intesa", "convenzione", "accordo_informale"]
     oggetto: LongText
     inizio: date
@@ -98,12 +125,16 @@ class CollaborazioneConclusa(LedgerEvent):
 class IncontroDiReteSvolto(LedgerEvent):
     data: date
     partecipanti: list[UUID]
+    """Resources that took part."""
+    servizi_distretto: list[ServizioDistretto] = Field(default_factory=list)
     temi: list[ShortText]
     decisioni: LongText
 
 
 @catalogued
 class ControlloQualitaEffettuato(LedgerEvent):
+    """A quality check of a provider under contract or accreditation with the district."""
+
     risorsa_id: UUID
     data: date
     rilievi: LongText

@@ -140,8 +140,15 @@ def reset(projection: Projection, views: Engines) -> None:
         )
 
 
+class NotYetProjected(Exception):
+    """A read asked to wait for a ledger position that the projection did not reach in its
+    bounded wait (read your writes, design section 4): 503, try again."""
+
+
 class ProjectionFeed(Protocol):
     """What feeds a projection: the ledgers directly (embedded) or Kafka (district)."""
+
+    projection: Projection
 
     @property
     def running(self) -> bool: ...

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth.policy import Forbidden
-from shared.errors import Conflict, FieldError, NotFound
+from shared.errors import Conflict, FieldError, NotFound, StaleVersion
+from shared.projections.base import NotYetProjected
 
 MESSAGES: dict[str, str] = {
     "missing": "campo obbligatorio",
@@ -105,6 +106,21 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, error: Conflict) -> JSONResponse:
         return _problem(status.HTTP_409_CONFLICT, str(error))
+
+    @app.exception_handler(NotYetProjected)
+    async def _not_yet(_: Request, __: NotYetProjected) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "dati non ancora aggiornati alla posizione richiesta; riprova"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(StaleVersion)
+    async def _stale(_: Request, error: StaleVersion) -> JSONResponse:
+        return _problem(
+            status.HTTP_412_PRECONDITION_FAILED,
+            str(error) or "il dato è cambiato dopo la tua lettura: rileggilo e riprova",
+        )
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, error: NotFound) -> JSONResponse:

@@ -56,15 +56,87 @@ def test_requests_received_by_intake_reach_the_reporting_read_model(district: Di
     metrics = httpx.get(f"{district.url('intake')}/metrics").text
     assert 'ambito_relay_lag_events{stream="intake"} 0.0' in metrics
     assert "ambito_consumer_lag_messages" in httpx.get(f"{district.url('reporting')}/metrics").text
+    _network_flow(district)
     incremental = district.read_model()
     assert incremental == district.rebuilt_from_ledger()
     _assert_no_personal_data_on_kafka(district)
+    network_models = district.network_read_models()
+    assert len(network_models["rete_risorse"]) >= 31
 
-    district.process("reporting").stop()
+    district.stop()  # every process that feeds the shared read models
     rebuilt = run_cli(district.process("reporting"), "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    assert "reporting.domande_per_comune_area: ricostruita" in rebuilt.stdout
+    for name in ("reporting.domande_per_comune_area", "directory.risorse", "network.mappa"):
+        assert f"{name}: ricostruita" in rebuilt.stdout
     assert district.read_model() == incremental  # replayed from the topics, row for row
+    assert district.network_read_models() == network_models
+
+
+def _network_flow(district: District) -> None:
+    """The network issue's flow across processes: a request recorded by intake reaches the
+    network's map through Kafka and shows a gap; a resource censused by the network service
+    fills it; a dismissed resource takes no new links."""
+    operatore = district.token("intake", "operatore")
+    request = {**CONTRACT_BODY, "comune": "B292", "area_utenza": "IMMNOM"}
+    created = httpx.post(
+        f"{district.url('intake')}/api/intake/domande", json=request, headers=operatore
+    )
+    assert created.status_code == 201, created.text
+    counts = district.projected(created.json()["posizione"])
+    demand = next(n for comune, area, n in counts if (comune, area) == ("B292", "IMMNOM"))
+
+    planner = district.token("network", "ufficio.piano")
+    with httpx.Client(base_url=district.url("network"), headers=planner, timeout=10) as client:
+        deadline = time.monotonic() + 60
+        while _gap(client, "B292", "IMMNOM") != demand:  # intake's topic, consumed by network
+            assert time.monotonic() < deadline, "the map did not see intake's requests"
+            time.sleep(0.2)
+        censita = client.post(
+            "/api/network/risorse",
+            json={
+                "nome": "Sportello stranieri di Bussero",
+                "tipo": "associazione",
+                "comuni": ["B292"],
+                "aree": ["IMMNOM"],
+            },
+        )
+        assert censita.status_code == 201, censita.text
+        analysis = client.get(
+            "/api/network/mappa/analisi",
+            params={"attendi_posizione": censita.json()["posizione"]},
+        )
+        assert analysis.status_code == 200, analysis.text
+        assert _gap(client, "B292", "IMMNOM") is None
+        listed = client.get(
+            "/api/network/risorse",
+            params={
+                "comune": "B292",
+                "area": "IMMNOM",
+                "attendi_posizione": censita.json()["posizione"],
+            },
+        ).json()["items"]
+        assert [item["id"] for item in listed] == [censita.json()["id"]]
+        dismissed = client.post(
+            f"/api/network/risorse/{censita.json()['id']}/dismissione",
+            json={"motivo": "Lo sportello ha chiuso"},
+        )
+        assert dismissed.status_code == 200, dismissed.text
+        refused = client.post(
+            "/api/network/controlli",
+            json={
+                "risorsa_id": censita.json()["id"],
+                "data": "2026-01-10",
+                "rilievi": "Verifica dopo la chiusura",
+                "esito": "conforme",
+            },
+        )
+        assert refused.status_code == 409
+
+
+def _gap(client: httpx.Client, comune: str, area: str) -> int | None:
+    lacune = client.get("/api/network/mappa/analisi").json()["lacune"]
+    found = [g["domande"] for g in lacune if (g["comune"], g["area"]) == (comune, area)]
+    return int(found[0]) if found else None
 
 
 def _assert_no_personal_data_on_kafka(district: District) -> None:

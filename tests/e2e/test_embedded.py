@@ -57,6 +57,89 @@ def test_serve_demo_records_a_request_and_reads_it_back(tmp_path: Path) -> None:
     assert _verify(process).returncode == 0
 
 
+def test_serve_demo_keeps_the_network_directory_and_its_map(tmp_path: Path) -> None:
+    """The network issue's flow: the demo network, a request that shows a gap in the map, a
+    resource that fills it, a collaboration that links it, a dismissal that retires it."""
+    with server(tmp_path) as process:
+        process.start(demo=True)
+        planner = _token(process.url, "ufficio.piano")
+        with httpx.Client(base_url=process.url, headers=planner, timeout=10) as client:
+            directory = client.get("/api/network/risorse", params={"limit": 200}).json()["items"]
+            assert len(directory) >= 30
+            assert {r["tipo"] for r in directory} >= {"servizio_asl", "scuola", "associazione"}
+
+            request = {**CONTRACT_BODY, "comune": "B292", "area_utenza": "IMMNOM"}
+            created = client.post(
+                "/api/intake/domande", json=request, headers=_token(process.url, "operatore")
+            )
+            assert created.status_code == 201, created.text
+            gaps = _gaps(client, "B292", "IMMNOM")
+            assert gaps >= 1  # the demo network has nothing for immigrants in Bussero
+
+            resource = {
+                "nome": "Sportello stranieri di Bussero",
+                "tipo": "associazione",
+                "comuni": ["B292"],
+                "aree": ["IMMNOM"],
+            }
+            censita = client.post("/api/network/risorse", json=resource)
+            assert censita.status_code == 201, censita.text
+            posizione = censita.json()["posizione"]
+            analysis = client.get(
+                "/api/network/mappa/analisi", params={"attendi_posizione": posizione}
+            ).json()
+            assert ["B292", "IMMNOM"] not in [[g["comune"], g["area"]] for g in analysis["lacune"]]
+            assert censita.json()["id"] in analysis["isolate"]
+
+            linked = client.post(
+                "/api/network/collaborazioni",
+                json={
+                    "risorse": [censita.json()["id"]],
+                    "servizi_distretto": ["segretariato_sociale"],
+                    "tipo": "accordo_informale",
+                    "oggetto": "Orientamento delle persone straniere",
+                    "inizio": "2026-01-01",
+                },
+            )
+            assert linked.status_code == 201, linked.text
+            graph = client.get(
+                "/api/network/mappa", params={"attendi_posizione": linked.json()["posizione"]}
+            ).json()
+            ties = {(frozenset((e["source"], e["target"])), e["peso"]) for e in graph["edges"]}
+            assert (frozenset(("segretariato_sociale", censita.json()["id"])), 1) in ties
+
+            dismissed = client.post(
+                f"/api/network/risorse/{censita.json()['id']}/dismissione",
+                json={"motivo": "Lo sportello ha chiuso"},
+            )
+            assert dismissed.status_code == 200, dismissed.text
+            again = client.post(
+                "/api/network/collaborazioni",
+                json={
+                    "risorse": [censita.json()["id"]],
+                    "servizi_distretto": ["servizio_sociale_professionale"],
+                    "tipo": "convenzione",
+                    "oggetto": "Sostegno alle famiglie straniere",
+                    "inizio": "2026-01-01",
+                },
+            )
+            assert again.status_code == 409  # a dismissed resource takes no new links
+            assert "dismessa" in again.json()["detail"]
+    assert _verify(process).returncode == 0
+
+
+def _gaps(client: httpx.Client, comune: str, area: str, timeout: float = 20) -> int:
+    """Demand for (comune, area) in the map's gaps, once intake's request reached the map."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lacune = client.get("/api/network/mappa/analisi").json()["lacune"]
+        found = [g["domande"] for g in lacune if (g["comune"], g["area"]) == (comune, area)]
+        if found:
+            return int(found[0])
+        assert time.monotonic() < deadline, f"no gap for {comune} {area} in the map"
+        time.sleep(0.2)
+
+
 def test_a_killed_server_loses_no_acknowledged_request(tmp_path: Path) -> None:
     acknowledged: list[tuple[str, int]] = []
     lock = threading.Lock()

@@ -12,8 +12,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from services.network.projections import MappaRete
 from services.reporting.projections import DomandePerComuneArea, domande_per_comune_area
 from shared.db import create_engines
+from shared.directory.projection import DirectoryProjection
 from shared.keys import init_key_directory, load_seal_key
 from shared.ledger.recorder import LedgerRecorder
 from shared.projections.runner import ProjectionRunner
@@ -94,6 +96,22 @@ class District:
                     (r.comune, r.area_utenza, int(r.domande))
                     for r in connection.execute(select(table))
                 )
+        finally:
+            views.dispose()
+
+    def network_read_models(self) -> dict[str, list[tuple[str, ...]]]:
+        """The directory and the map's facts as stored, every row of every table."""
+        views = create_engines(self.views_url)
+        tables = [*DirectoryProjection.metadata.sorted_tables, *MappaRete.metadata.sorted_tables]
+        try:
+            with views.reader.connect() as connection:
+                return {
+                    table.name: sorted(
+                        tuple(str(value) for value in row)
+                        for row in connection.execute(select(table))
+                    )
+                    for table in tables
+                }
         finally:
             views.dispose()
 

@@ -1,0 +1,252 @@
+"""The network API's public contract: what clients send and get back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    field_validator,
+)
+
+from shared.events.envelope import CLOCK_SKEW
+from shared.events.network import ServizioDistretto, TipoRisorsa
+from shared.events.types import AreaUtenza, CodiceBelfiore, CodicePrestazioneSiuss
+
+CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+Short = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Long = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class ContattiIn(BaseModel):
+    model_config = CONTRACT
+
+    telefono: Short | None = None
+    email: Short | None = None
+    indirizzo: Short | None = None
+    sito: Short | None = None
+
+
+class AttoIn(BaseModel):
+    """When the act happened (default now, never in the future) and its legal basis."""
+
+    model_config = CONTRACT
+
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="Quando è avvenuto (predefinito: ora); mai nel futuro."
+    )
+    base_giuridica: StrictStr | None = Field(
+        default=None, description="Codice della base giuridica (predefinito: L328_ART19)."
+    )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("non può essere nel futuro")
+        return value
+
+
+class RisorsaIn(AttoIn):
+    """The body of ``POST /api/network/risorse``."""
+
+    nome: Short
+    tipo: TipoRisorsa
+    descrizione: Long | None = None
+    comuni: list[CodiceBelfiore] = Field(min_length=1, max_length=200)
+    aree: list[AreaUtenza] = Field(min_length=1)
+    prestazioni: list[CodicePrestazioneSiuss] = Field(default_factory=list, max_length=100)
+    servizi: list[Short] = Field(default_factory=list, max_length=100)
+    contatti: ContattiIn = Field(default_factory=ContattiIn)
+    orari: Long | None = None
+    capacita: Count | None = None
+    lista_attesa: Count | None = None
+    accreditamento: Short | None = None
+
+
+class RisorsaModifica(AttoIn):
+    """The body of ``PATCH /api/network/risorse/{id}``: only the attributes that change; a
+    null clears an optional attribute (descrizione, orari, capacita, lista_attesa,
+    accreditamento)."""
+
+    nome: Short | None = None
+    tipo: TipoRisorsa | None = None
+    descrizione: Long | None = None
+    comuni: list[CodiceBelfiore] | None = Field(default=None, min_length=1, max_length=200)
+    aree: list[AreaUtenza] | None = Field(default=None, min_length=1)
+    prestazioni: list[CodicePrestazioneSiuss] | None = Field(default=None, max_length=100)
+    servizi: list[Short] | None = Field(default=None, max_length=100)
+    contatti: ContattiIn | None = None
+    orari: Long | None = None
+    capacita: Count | None = None
+    lista_attesa: Count | None = None
+    accreditamento: Short | None = None
+
+
+class ConfermaIn(AttoIn):
+    nota: Short | None = None
+
+
+class DismissioneIn(AttoIn):
+    motivo: Long
+
+
+class CollaborazioneIn(AttoIn):
+    risorse: list[UUID] = Field(max_length=100)
+    servizi_distretto: list[ServizioDistretto] = Field(default_factory=list)
+    tipo: Literal["protocollo_intesa", "convenzione", "accordo_informale"]
+    oggetto: Long
+    inizio: date
+
+
+class ConclusioneIn(AttoIn):
+    fine: date
+    motivo: Long
+
+
+class IncontroIn(AttoIn):
+    data: date
+    partecipanti: list[UUID] = Field(max_length=200)
+    servizi_distretto: list[ServizioDistretto] = Field(default_factory=list)
+    temi: list[Short] = Field(min_length=1, max_length=50)
+    decisioni: Long
+
+
+class ControlloIn(AttoIn):
+    risorsa_id: UUID
+    data: date
+    rilievi: Long
+    esito: Literal["conforme", "conforme_con_rilievi", "non_conforme"]
+
+
+class Registrata(BaseModel):
+    id: UUID
+    posizione: int
+    """Ledger position reached: pass it as ``attendi_posizione`` to read your write."""
+    versione: int
+
+
+class ContattiOut(BaseModel):
+    telefono: str | None = None
+    email: str | None = None
+    indirizzo: str | None = None
+    sito: str | None = None
+
+
+class RisorsaOut(BaseModel):
+    id: UUID
+    versione: int
+    nome: str
+    tipo: str
+    descrizione: str | None
+    comuni: list[str]
+    aree: list[str]
+    prestazioni: list[str]
+    servizi: list[str]
+    contatti: ContattiOut
+    orari: str | None
+    capacita: int | None
+    lista_attesa: int | None
+    accreditamento: str | None
+    stato: Literal["attiva", "dismessa"]
+    censita_il: datetime
+    ultima_conferma: date
+    da_rivedere: bool
+    """Not confirmed for 12 months (computed now, Europe/Rome)."""
+    dismessa_il: datetime | None
+    motivo_dismissione: str | None
+
+
+class RisorseOut(BaseModel):
+    items: list[RisorsaOut]
+    next: str | None = None
+
+
+class CollaborazioneOut(BaseModel):
+    id: UUID
+    tipo: str
+    oggetto: str
+    parti: list[str]
+    """Resource ids and the district's own services."""
+    inizio: date
+    fine: date | None
+    motivo_conclusione: str | None
+
+
+class CollaborazioniOut(BaseModel):
+    items: list[CollaborazioneOut]
+    next: str | None = None
+
+
+class IncontroOut(BaseModel):
+    id: UUID
+    data: date
+    partecipanti: list[UUID]
+    servizi_distretto: list[str]
+    temi: list[str]
+    decisioni: str
+
+
+class IncontriOut(BaseModel):
+    items: list[IncontroOut]
+    next: str | None = None
+
+
+class ControlloOut(BaseModel):
+    id: UUID
+    risorsa_id: UUID
+    data: date
+    rilievi: str
+    esito: str
+
+
+class ControlliOut(BaseModel):
+    items: list[ControlloOut]
+    next: str | None = None
+
+
+class PeriodoOut(BaseModel):
+    dal: date
+    al: date
+
+
+class MappaOut(BaseModel):
+    periodo: PeriodoOut
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+class PosizioneOut(BaseModel):
+    id: str
+    nome: str
+    grado_pesato: float
+    betweenness: float
+
+
+class LacunaOut(BaseModel):
+    comune: str
+    area: str
+    domande: int
+
+
+class AnalisiOut(BaseModel):
+    periodo: PeriodoOut
+    classifica: list[PosizioneOut]
+    isolate: list[str]
+    lacune: list[LacunaOut]
+
+
+class ImportazioneOut(BaseModel):
+    censite: int
+    gia_presenti: int
+    dismesse: int
+    posizione: int | None
