@@ -197,7 +197,7 @@ def projections_group() -> None:
 @click.pass_obj
 def projections_rebuild(settings: Settings) -> None:
     """Empty the read models and replay them (from the ledgers, or from Kafka in district
-    mode). Stop the reporting service first."""
+    mode). Stop every service that feeds the read-model database first."""
     from services.runtime import rebuild_projections
 
     try:

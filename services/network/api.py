@@ -74,7 +74,7 @@ def _atto(body: AttoIn) -> Atto:
 
 
 def _version(if_match: str | None) -> int | None:
-    if if_match is None:
+    if if_match is None or if_match.strip() == "*":  # "*": any current version (RFC 9110)
         return None
     digits = if_match.removeprefix("W/").strip('"')
     if not digits.isdigit():

@@ -124,7 +124,7 @@ class NetworkApplication(LedgerApplication):
         if changes.get("comuni") is not None:
             self._check_comuni(changes["comuni"], ("body", "comuni"))
         self._check_act(atto)
-        risorsa = self._risorsa(risorsa_id, versione_letta)
+        risorsa = self._risorsa(risorsa_id, versione_letta, atto)
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             risorsa.aggiorna(changes)
         return self._save(risorsa)
@@ -139,7 +139,7 @@ class NetworkApplication(LedgerApplication):
     ) -> Registrazione:
         authorize(richiesta.principal, "network.risorsa.gestisce")
         self._check_act(atto)
-        risorsa = self._risorsa(risorsa_id, versione_letta)
+        risorsa = self._risorsa(risorsa_id, versione_letta, atto)
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             risorsa.conferma(nota)
         return self._save(risorsa)
@@ -154,7 +154,7 @@ class NetworkApplication(LedgerApplication):
     ) -> Registrazione:
         authorize(richiesta.principal, "network.risorsa.gestisce")
         self._check_act(atto)
-        risorsa = self._risorsa(risorsa_id, versione_letta)
+        risorsa = self._risorsa(risorsa_id, versione_letta, atto)
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             risorsa.dismetti(motivo)
         return self._save(risorsa)
@@ -208,10 +208,8 @@ class NetworkApplication(LedgerApplication):
     ) -> Registrazione:
         authorize(richiesta.principal, "network.collaborazione.gestisce")
         self._check_act(atto)
-        if len(set(risorse)) != len(risorse) or len(set(servizi_distretto)) != len(
-            servizi_distretto
-        ):
-            raise FieldError(("body", "risorse"), "una parte è indicata più di una volta")
+        _distinct(risorse, ("body", "risorse"))
+        _distinct(servizi_distretto, ("body", "servizi_distretto"))
         if len(risorse) + len(servizi_distretto) < 2:
             raise FieldError(
                 ("body", "risorse"), "una collaborazione ha almeno due parti (risorse o servizi)"
@@ -238,6 +236,7 @@ class NetworkApplication(LedgerApplication):
         authorize(richiesta.principal, "network.collaborazione.gestisce")
         self._check_act(atto)
         collaborazione = self._get(collaborazione_id, Collaborazione, "collaborazione")
+        _not_before_last_act(collaborazione.modified_on, atto)
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             collaborazione.concludi(fine, motivo)
         return self._save(collaborazione)
@@ -255,8 +254,10 @@ class NetworkApplication(LedgerApplication):
         authorize(richiesta.principal, "network.incontro.registra")
         self._check_act(atto)
         _not_future(data, ("body", "data"))
-        if len(set(partecipanti)) != len(partecipanti):
-            raise FieldError(("body", "partecipanti"), "una risorsa è indicata più di una volta")
+        if not partecipanti:
+            raise FieldError(("body", "partecipanti"), "almeno una risorsa della rete partecipa")
+        _distinct(partecipanti, ("body", "partecipanti"))
+        _distinct(servizi_distretto, ("body", "servizi_distretto"))
         self._active_resources(partecipanti, ("body", "partecipanti"))
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             incontro = IncontroDiRete(
@@ -309,10 +310,14 @@ class NetworkApplication(LedgerApplication):
             raise NotFound(f"{label} non trovata")
         return found
 
-    def _risorsa(self, risorsa_id: UUID, versione_letta: int | None = None) -> Risorsa:
+    def _risorsa(
+        self, risorsa_id: UUID, versione_letta: int | None = None, atto: Atto | None = None
+    ) -> Risorsa:
         risorsa = self._get(risorsa_id, Risorsa, "risorsa")
         if versione_letta is not None and versione_letta != risorsa.version:
             raise StaleVersion("la risorsa è cambiata dopo la tua lettura: rileggila e riprova")
+        if atto is not None:
+            _not_before_last_act(risorsa.modified_on, atto)
         return risorsa
 
     def _exists(self, aggregate_id: UUID) -> bool:
@@ -350,9 +355,23 @@ class NetworkApplication(LedgerApplication):
             raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
 
 
+def _distinct(values: Sequence[object], location: tuple[str | int, ...]) -> None:
+    if len(set(values)) != len(values):
+        raise FieldError(location, "un elemento è indicato più di una volta")
+
+
 def _not_future(day: date, location: tuple[str | int, ...]) -> None:
-    if day > date.today():
+    if day > datetime.now(ROME).date():
         raise FieldError(location, "non può essere nel futuro")
+
+
+def _not_before_last_act(last: datetime, atto: Atto) -> None:
+    """A back-dated act may not precede what is already recorded: the record's history, and
+    its last-confirmed date, stay in the order things happened."""
+    if atto.occurred_at is not None and atto.occurred_at < last:
+        raise FieldError(
+            ("body", "occurred_at"), "non può precedere l'ultimo atto registrato su questo dato"
+        )
 
 
 def _new_risorsa(dati: DatiRisorsa, risorsa_id: UUID | None) -> Risorsa:

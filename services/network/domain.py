@@ -61,10 +61,10 @@ class Risorsa(LedgerAggregate):
         tipo: TipoRisorsa,
         comuni: list[str],
         aree: list[str],
+        prestazioni: list[str],
+        servizi: list[str],
+        contatti: Contatti,
         descrizione: str | None = None,
-        prestazioni: list[str] | None = None,
-        servizi: list[str] | None = None,
-        contatti: Contatti | None = None,
         orari: str | None = None,
         capacita: int | None = None,
         lista_attesa: int | None = None,
@@ -75,9 +75,9 @@ class Risorsa(LedgerAggregate):
         self.descrizione = descrizione
         self.comuni = list(comuni)
         self.aree = list(aree)
-        self.prestazioni = list(prestazioni or [])
-        self.servizi = list(servizi or [])
-        self.contatti = contatti or Contatti()
+        self.prestazioni = list(prestazioni)
+        self.servizi = list(servizi)
+        self.contatti = contatti
         self.orari = orari
         self.capacita = capacita
         self.lista_attesa = lista_attesa
