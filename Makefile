@@ -41,10 +41,11 @@ test: venv postgres kafka lint typecheck
 unit: venv
 	$(BIN)/pytest tests/unit
 
-## Ledger throughput against raw inserts, SQLite and PostgreSQL.
+## Benchmarks: ledger throughput, relay, the network map (ratios against baselines in the same run).
 bench: venv postgres kafka
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.relay
+	$(BIN)/python -m bench.network
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,21 +14,7 @@ from shared.events import network
 from shared.events.network import Contatti, ServizioDistretto, TipoRisorsa
 from shared.ledger.aggregate import LedgerAggregate
 
-EDITABLE = (
-    "nome",
-    "tipo",
-    "descrizione",
-    "comuni",
-    "aree",
-    "prestazioni",
-    "servizi",
-    "contatti",
-    "orari",
-    "capacita",
-    "lista_attesa",
-    "accreditamento",
-)
-"""Attributes a RisorsaAggiornata may change."""
+EDITABLE = network.ATTRIBUTI_RISORSA
 
 
 class Risorsa(LedgerAggregate):

@@ -96,6 +96,16 @@ class Posizione:
     betweenness: float
 
 
+@dataclass(frozen=True)
+class Fatti:
+    """Everything the map is drawn from, for any period."""
+
+    risorse: list[NodoRisorsa]
+    collaborazioni: list[Collaborazione]
+    flussi: list[Flusso]
+    domande: list[Domanda]
+
+
 @dataclass
 class Analisi:
     graph: nx.Graph[str]

@@ -169,6 +169,13 @@ class NetworkQueries:
     ) -> mappa.Analisi:
         authorize(principal, "network.mappa.legge")
         self.wait(attendi_posizione)
+        facts = self.map_facts()
+        return mappa.analyse(
+            periodo, facts.risorse, facts.collaborazioni, facts.flussi, facts.domande
+        )
+
+    def map_facts(self) -> mappa.Fatti:
+        """The read models as the map needs them, instants turned into Europe/Rome dates."""
         nodes = [
             mappa.NodoRisorsa(
                 id=str(r.id),
@@ -194,7 +201,7 @@ class NetworkQueries:
                 mappa.Domanda(r.comune, r.area, local_date(r.avvenuto_il))
                 for r in connection.execute(select(domanda))
             ]
-        return mappa.analyse(periodo, nodes, links, flows, demand)
+        return mappa.Fatti(nodes, links, flows, demand)
 
 
 def graphml(graph: nx.Graph[str]) -> str:

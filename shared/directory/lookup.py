@@ -14,8 +14,11 @@ from sqlalchemy import select
 from shared.db import Engines
 from shared.directory.projection import risorse
 from shared.errors import Conflict, FieldError
+from shared.events.network import ATTRIBUTI_RISORSA
 
 ROME = ZoneInfo("Europe/Rome")
+HEADLINE = frozenset({"nome", "tipo", "comuni", "aree"})
+"""Attributes with a field of their own in ``RisorsaInElenco``; the rest are in ``attributi``."""
 REVIEW_AFTER_MONTHS = 12
 
 
@@ -75,19 +78,7 @@ def from_row(row: Any) -> RisorsaInElenco:
         tipo=mapping["tipo"],
         comuni=list(mapping["comuni"]),
         aree=list(mapping["aree"]),
-        attributi={
-            k: mapping[k]
-            for k in (
-                "descrizione",
-                "prestazioni",
-                "servizi",
-                "contatti",
-                "orari",
-                "capacita",
-                "lista_attesa",
-                "accreditamento",
-            )
-        },
+        attributi={k: mapping[k] for k in ATTRIBUTI_RISORSA if k not in HEADLINE},
         censita_il=aware(mapping["censita_il"]),
         confermata_il=aware(mapping["confermata_il"]),
         dismessa_il=_optional_aware(mapping["dismessa_il"]),

@@ -18,22 +18,8 @@ from sqlalchemy import (
     update,
 )
 
+from shared.events.network import ATTRIBUTI_RISORSA
 from shared.projections.base import WireEvent
-
-ATTRIBUTES = (
-    "nome",
-    "tipo",
-    "descrizione",
-    "comuni",
-    "aree",
-    "prestazioni",
-    "servizi",
-    "contatti",
-    "orari",
-    "capacita",
-    "lista_attesa",
-    "accreditamento",
-)
 
 metadata = MetaData()
 risorse = Table(
@@ -113,7 +99,7 @@ class DirectoryProjection:
 
 
 def _attributes(data: dict[str, Any]) -> dict[str, Any]:
-    values = {name: data.get(name) for name in ATTRIBUTES}
+    values = {name: data.get(name) for name in ATTRIBUTI_RISORSA}
     if data.get("contatti") is not None:
         values["contatti"] = {k: v for k, v in data["contatti"].items() if v is not None}
     return values

@@ -52,6 +52,23 @@ class Contatti(ValueModel):
     sito: ShortText | None = None
 
 
+ATTRIBUTI_RISORSA: tuple[str, ...] = (
+    "nome",
+    "tipo",
+    "descrizione",
+    "comuni",
+    "aree",
+    "prestazioni",
+    "servizi",
+    "contatti",
+    "orari",
+    "capacita",
+    "lista_attesa",
+    "accreditamento",
+)
+"""A resource's attributes: what a census records and an update may change."""
+
+
 @catalogued
 class RisorsaCensita(LedgerEvent):
     """A resource enters the directory; its census is also its first confirmation."""
