@@ -10,8 +10,8 @@ import networkx as nx
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 
 from services.network import hsds
-from services.network.application import Atto, DatiRisorsa, NetworkApplication, Registrazione
-from services.network.domain import Risorsa
+from services.network.application import Atto, NetworkApplication, Registrazione
+from services.network.domain import DatiRisorsa, Risorsa
 from services.network.mappa import Periodo
 from services.network.queries import (
     FiltroRisorse,
@@ -292,9 +292,15 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         principal: CurrentPrincipal,
         request: Request,
         response: Response,
+        if_match: IfMatch = None,
     ) -> Registrata:
         done = network.concludi_collaborazione(
-            collaborazione_id, body.fine, body.motivo, richiesta(principal, request), _atto(body)
+            collaborazione_id,
+            body.fine,
+            body.motivo,
+            richiesta(principal, request),
+            _atto(body),
+            _version(if_match),
         )
         return _registrata(done, response, f"{PREFIX}/collaborazioni/{done.id}")
 
@@ -320,6 +326,13 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
             items=[CollaborazioneOut.model_validate(dict(r)) for r in page.items],
             next=_next(request, page),
         )
+
+    @api.get("/collaborazioni/{collaborazione_id}", response_model=CollaborazioneOut)
+    def leggi_collaborazione(
+        collaborazione_id: UUID, principal: CurrentPrincipal, attendi_posizione: Attendi = None
+    ) -> CollaborazioneOut:
+        row = queries.registro(principal, "collaborazione", collaborazione_id, attendi_posizione)
+        return CollaborazioneOut.model_validate(dict(row))
 
     @api.post("/incontri", status_code=status.HTTP_201_CREATED, response_model=Registrata)
     def registra_incontro(
@@ -349,6 +362,13 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
             items=[IncontroOut.model_validate(dict(r)) for r in page.items],
             next=_next(request, page),
         )
+
+    @api.get("/incontri/{incontro_id}", response_model=IncontroOut)
+    def leggi_incontro(
+        incontro_id: UUID, principal: CurrentPrincipal, attendi_posizione: Attendi = None
+    ) -> IncontroOut:
+        row = queries.registro(principal, "incontro", incontro_id, attendi_posizione)
+        return IncontroOut.model_validate(dict(row))
 
     @api.post("/controlli", status_code=status.HTTP_201_CREATED, response_model=Registrata)
     def registra_controllo(
@@ -380,6 +400,13 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
             items=[ControlloOut.model_validate(dict(r)) for r in page.items],
             next=_next(request, page),
         )
+
+    @api.get("/controlli/{controllo_id}", response_model=ControlloOut)
+    def leggi_controllo(
+        controllo_id: UUID, principal: CurrentPrincipal, attendi_posizione: Attendi = None
+    ) -> ControlloOut:
+        row = queries.registro(principal, "controllo", controllo_id, attendi_posizione)
+        return ControlloOut.model_validate(dict(row))
 
     # -- the map -----------------------------------------------------------------------
 
@@ -440,13 +467,13 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         principal: CurrentPrincipal,
         request: Request,
     ) -> ImportazioneOut:
-        imported = hsds.parse_directory(document)
-        done = network.importa(imported, richiesta(principal, request))
+        done = network.importa_hsds(document, richiesta(principal, request))
         return ImportazioneOut(
             censite=done.censite,
             gia_presenti=done.gia_presenti,
             dismesse=done.dismesse,
             posizione=done.posizione,
+            diverse=done.diverse,
         )
 
     return api

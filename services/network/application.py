@@ -4,17 +4,19 @@ against this service's own ledger (the authority on its resources)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
+from services.network import hsds
 from services.network.domain import (
     Collaborazione,
     ControlloQualita,
+    DatiRisorsa,
     IncontroDiRete,
     Risorsa,
 )
@@ -23,7 +25,7 @@ from shared.auth.policy import authorize
 from shared.auth.richiesta import Richiesta
 from shared.errors import Conflict, FieldError, NotFound, StaleVersion
 from shared.events import acting
-from shared.events.network import Contatti, ServizioDistretto, TipoRisorsa
+from shared.events.network import ServizioDistretto
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
 
@@ -31,22 +33,6 @@ LEGAL_BASIS_RETE = "L328_ART19"
 ROME = ZoneInfo("Europe/Rome")
 
 A = TypeVar("A")
-
-
-@dataclass(frozen=True)
-class DatiRisorsa:
-    nome: str
-    tipo: TipoRisorsa
-    comuni: list[str]
-    aree: list[str]
-    descrizione: str | None = None
-    prestazioni: list[str] = field(default_factory=list)
-    servizi: list[str] = field(default_factory=list)
-    contatti: Contatti = field(default_factory=Contatti)
-    orari: str | None = None
-    capacita: int | None = None
-    lista_attesa: int | None = None
-    accreditamento: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,19 +49,8 @@ class Importazione:
     gia_presenti: int
     dismesse: int
     posizione: int | None
-
-
-class DaImportare(Protocol):
-    """A resource read from an exchange format (``services.network.hsds``)."""
-
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def dati(self) -> DatiRisorsa: ...
-    @property
-    def ultima_conferma(self) -> date | None: ...
-    @property
-    def motivo_dismissione(self) -> str | None: ...
+    diverse: list[UUID]
+    """Already here with other data: left as they are."""
 
 
 @dataclass(frozen=True)
@@ -159,26 +134,47 @@ class NetworkApplication(LedgerApplication):
             risorsa.dismetti(motivo)
         return self._save(risorsa)
 
-    def importa(self, risorse: Sequence[DaImportare], richiesta: Richiesta) -> Importazione:
-        """Resources keep their ids; those already here are left as they are, so an import
-        can be repeated. All new ones are recorded in one transaction, or none."""
+    def importa_hsds(self, document: Any, richiesta: Richiesta) -> Importazione:
+        """An Open Referral HSDS document (``services.network.hsds``): authorised before it
+        is read."""
         authorize(richiesta.principal, "network.risorsa.gestisce")
-        for index, imported in enumerate(risorse):
-            self._check_comuni(imported.dati.comuni, ("body", "organizations", index, "comuni"))
+        return self.importa(hsds.parse_directory(document), richiesta)
+
+    def importa(
+        self, risorse: Sequence[hsds.RisorsaImportata], richiesta: Richiesta
+    ) -> Importazione:
+        """Resources keep their ids and the dates of their history (census, last
+        confirmation, dismissal). One already here with the same data is left alone, so an
+        import can be repeated; one here with other data is left alone too and reported in
+        ``diverse`` (update it with PATCH). All new ones are recorded in one transaction,
+        after every one has been checked, or none."""
+        authorize(richiesta.principal, "network.risorsa.gestisce")
         if len({imported.id for imported in risorse}) != len(risorse):
             raise FieldError(("body", "organizations"), "identificativo ripetuto")
-        new = [imported for imported in risorse if not self._exists(imported.id)]
-        aggregates: list[Risorsa] = []
-        now = datetime.now(ROME)
-        for imported in new:
-            confirmed = imported.ultima_conferma
-            when = min(datetime.combine(confirmed, time(12), ROME), now) if confirmed else None
-            with acting(richiesta.context(None, LEGAL_BASIS_RETE, when)):
-                risorsa = _new_risorsa(imported.dati, imported.id)
-            if imported.motivo_dismissione is not None:
-                with acting(richiesta.context(None, LEGAL_BASIS_RETE)):
-                    risorsa.dismetti(imported.motivo_dismissione)
-            aggregates.append(risorsa)
+        today = datetime.now(ROME).date()
+        new: list[hsds.RisorsaImportata] = []
+        diverse: list[UUID] = []
+        for index, imported in enumerate(risorse):
+            where = ("body", "organizations", index)
+            district = self.district_comuni()
+            for comune, location in zip(imported.dati.comuni, imported.luoghi_comuni, strict=True):
+                if comune not in district:
+                    raise FieldError(location, "comune non appartenente al distretto")
+            dates = [imported.censita, imported.ultima_conferma, imported.dismessa]
+            if any(day is not None and day > today for day in dates):
+                raise FieldError(where, "una data della risorsa è nel futuro")
+            if (
+                imported.dismessa is not None
+                and imported.ultima_conferma is not None
+                and imported.dismessa < imported.ultima_conferma
+            ):
+                raise FieldError(where, "la dismissione precede l'ultima conferma")
+            existing = self._existing(imported.id, (*where, "id"))
+            if existing is None:
+                new.append(imported)
+            elif not _same_resource(existing, imported):
+                diverse.append(imported.id)
+        aggregates = [self._recreate(imported, richiesta) for imported in new]
         posizione = None
         if aggregates:
             recordings = self.save(*aggregates)
@@ -188,7 +184,31 @@ class NetworkApplication(LedgerApplication):
             gia_presenti=len(risorse) - len(new),
             dismesse=sum(1 for imported in new if imported.motivo_dismissione is not None),
             posizione=posizione,
+            diverse=diverse,
         )
+
+    def _existing(self, risorsa_id: UUID, location: tuple[str | int, ...]) -> Risorsa | None:
+        try:
+            found: object = self.repository.get(risorsa_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(found, Risorsa):
+            raise FieldError(location, "identificativo già usato per un altro dato della rete")
+        return found
+
+    def _recreate(self, imported: hsds.RisorsaImportata, richiesta: Richiesta) -> Risorsa:
+        """A census on the day it was made, a confirmation on the last one, a dismissal."""
+        censused = imported.censita or imported.ultima_conferma
+        with acting(richiesta.context(None, LEGAL_BASIS_RETE, _at_noon(censused))):
+            risorsa = _new_risorsa(imported.dati, imported.id)
+        confirmed = imported.ultima_conferma
+        if confirmed is not None and censused is not None and confirmed > censused:
+            with acting(richiesta.context(None, LEGAL_BASIS_RETE, _at_noon(confirmed))):
+                risorsa.conferma("importata da HSDS")
+        if imported.motivo_dismissione is not None:
+            with acting(richiesta.context(None, LEGAL_BASIS_RETE, _at_noon(imported.dismessa))):
+                risorsa.dismetti(imported.motivo_dismissione)
+        return risorsa
 
     def leggi_risorsa(self, risorsa_id: UUID, richiesta: Richiesta) -> Risorsa:
         authorize(richiesta.principal, "network.elenco.legge")
@@ -232,10 +252,12 @@ class NetworkApplication(LedgerApplication):
         motivo: str,
         richiesta: Richiesta,
         atto: Atto = Atto(),
+        versione_letta: int | None = None,
     ) -> Registrazione:
         authorize(richiesta.principal, "network.collaborazione.gestisce")
         self._check_act(atto)
         collaborazione = self._get(collaborazione_id, Collaborazione, "collaborazione")
+        _not_stale(collaborazione.version, versione_letta)
         _not_before_last_act(collaborazione.modified_on, atto)
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             collaborazione.concludi(fine, motivo)
@@ -314,8 +336,7 @@ class NetworkApplication(LedgerApplication):
         self, risorsa_id: UUID, versione_letta: int | None = None, atto: Atto | None = None
     ) -> Risorsa:
         risorsa = self._get(risorsa_id, Risorsa, "risorsa")
-        if versione_letta is not None and versione_letta != risorsa.version:
-            raise StaleVersion("la risorsa è cambiata dopo la tua lettura: rileggila e riprova")
+        _not_stale(risorsa.version, versione_letta)
         if atto is not None:
             _not_before_last_act(risorsa.modified_on, atto)
         return risorsa
@@ -365,6 +386,11 @@ def _not_future(day: date, location: tuple[str | int, ...]) -> None:
         raise FieldError(location, "non può essere nel futuro")
 
 
+def _not_stale(version: int, versione_letta: int | None) -> None:
+    if versione_letta is not None and versione_letta != version:
+        raise StaleVersion("il dato è cambiato dopo la tua lettura: rileggilo e riprova")
+
+
 def _not_before_last_act(last: datetime, atto: Atto) -> None:
     """A back-dated act may not precede what is already recorded: the record's history, and
     its last-confirmed date, stay in the order things happened."""
@@ -372,6 +398,19 @@ def _not_before_last_act(last: datetime, atto: Atto) -> None:
         raise FieldError(
             ("body", "occurred_at"), "non può precedere l'ultimo atto registrato su questo dato"
         )
+
+
+def _at_noon(day: date | None) -> datetime | None:
+    """A day from an exchange format as an instant: noon in Rome, never after now."""
+    if day is None:
+        return None
+    return min(datetime.combine(day, time(12), ROME), datetime.now(ROME))
+
+
+def _same_resource(risorsa: Risorsa, imported: hsds.RisorsaImportata) -> bool:
+    return risorsa.attributi == _fields(imported.dati) and risorsa.dismessa == (
+        imported.motivo_dismissione is not None
+    )
 
 
 def _new_risorsa(dati: DatiRisorsa, risorsa_id: UUID | None) -> Risorsa:

@@ -23,7 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid5
 
-from services.network.application import Atto, DatiRisorsa, NetworkApplication
+from services.network.application import Atto, NetworkApplication
+from services.network.domain import DatiRisorsa
 from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
 from shared.events import network as network_events

@@ -3,6 +3,7 @@ meetings and quality checks. Pure domain: no I/O; the service layer checks refer
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,24 @@ from shared.events.network import Contatti, ServizioDistretto, TipoRisorsa
 from shared.ledger.aggregate import LedgerAggregate
 
 EDITABLE = network.ATTRIBUTI_RISORSA
+
+
+@dataclass(frozen=True)
+class DatiRisorsa:
+    """The data of a resource, as a census records it."""
+
+    nome: str
+    tipo: TipoRisorsa
+    comuni: list[str]
+    aree: list[str]
+    descrizione: str | None = None
+    prestazioni: list[str] = field(default_factory=list)
+    servizi: list[str] = field(default_factory=list)
+    contatti: Contatti = field(default_factory=Contatti)
+    orari: str | None = None
+    capacita: int | None = None
+    lista_attesa: int | None = None
+    accreditamento: str | None = None
 
 
 class Risorsa(LedgerAggregate):

@@ -20,9 +20,9 @@ from typing import Any, get_args
 from urllib.parse import urlsplit
 from uuid import UUID, uuid5
 
-from services.network.application import DatiRisorsa
+from services.network.domain import DatiRisorsa
 from shared import codes
-from shared.directory.lookup import RisorsaInElenco
+from shared.directory.lookup import RisorsaInElenco, local_date
 from shared.errors import FieldError
 from shared.events.network import Contatti, TipoRisorsa
 
@@ -38,6 +38,10 @@ TAXONOMY_SERVIZIO = "ambito:servizio"
 TAXONOMY_CAPACITA = "ambito:capacita"
 TAXONOMY_LISTA_ATTESA = "ambito:lista_attesa"
 TAXONOMY_MOTIVO = "ambito:motivo_dismissione"
+TAXONOMY_CENSITA = "ambito:censita_il"
+"""The Europe/Rome date the resource entered the directory (ISO date in the value)."""
+TAXONOMY_DISMESSA = "ambito:dismessa_il"
+"""The Europe/Rome date a dismissed resource left the directory (ISO date in the value)."""
 TAXONOMY_CONTATTO = "ambito:contatto"
 """An e-mail or website that does not fit HSDS's ``email``/``uri`` formats (kept verbatim)."""
 
@@ -49,6 +53,8 @@ TAXONOMIES: dict[str, str] = {
     TAXONOMY_CAPACITA: "Capacità della risorsa (posti o prese in carico): numero nel valore",
     TAXONOMY_LISTA_ATTESA: "Persone in lista d'attesa presso la risorsa: numero nel valore",
     TAXONOMY_MOTIVO: "Motivo della dismissione della risorsa: testo nel valore",
+    TAXONOMY_CENSITA: "Data del censimento della risorsa (ora di Roma): data ISO nel valore",
+    TAXONOMY_DISMESSA: "Data della dismissione della risorsa (ora di Roma): data ISO nel valore",
     TAXONOMY_CONTATTO: "Contatto non conforme al formato HSDS: testo nel valore",
 }
 
@@ -74,23 +80,43 @@ MOTIVO_IGNOTO = "dismessa nella fonte HSDS"
 SHORT_TEXT = 200
 LONG_TEXT = 4000
 """The limits of ``ShortText`` and ``LongText`` (``shared.events.types``)."""
+MAX_COUNT = 1_000_000
+MAX_COMUNI = 200
+MAX_PRESTAZIONI = 100
+MAX_SERVIZI = 100
+"""The limits of the API's ``RisorsaIn`` (``services.network.schemas``; a test compares)."""
 
-BELFIORE = re.compile(r"^[A-Z]\d{3}$")
+BELFIORE = re.compile(r"[A-Z][0-9]{3}")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-COUNT = re.compile(r"^\d+$")
+COUNT = re.compile(r"[0-9]+")
+"""A count as text (``fullmatch``): ASCII digits only."""
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 AREA_DESCRIPTION = "Comune indicato con il codice catastale (Belfiore)"
 
 
 @dataclass(frozen=True)
 class RisorsaImportata:
-    """A resource read from an HSDS document, ready for ``NetworkApplication.censisci``."""
+    """A resource read from an HSDS document, ready for ``NetworkApplication.importa``.
+
+    Dates are Europe/Rome calendar dates, as the export writes them.
+    """
 
     id: UUID
     dati: DatiRisorsa
     ultima_conferma: date | None
+    """The service's ``assured_date``."""
     motivo_dismissione: str | None
     """Not None when the source lists the resource as dismissed (``defunct``)."""
+    censita: date | None
+    """When the resource entered the directory (``ambito:censita_il``); never after
+    ``ultima_conferma`` or ``dismessa``."""
+    dismessa: date | None
+    """When the resource was dismissed (``ambito:dismessa_il``); only for a ``defunct``
+    service, which may also lack it."""
+    luoghi_comuni: tuple[Location, ...]
+    """Where each of ``dati.comuni`` is in the document, in the same order: the ``FieldError``
+    location of its service area's name, e.g. ``("body", "organizations", 3, "services", 0,
+    "service_areas", 1, "name")``."""
 
 
 # -- export ------------------------------------------------------------------------------
@@ -237,6 +263,15 @@ def _export_service(
         if isinstance(count, int):
             term = _term(taxonomy, key, label)
             attributes.append(_attribute(service_id, "service", term, str(count)))
+    dates = (
+        (TAXONOMY_CENSITA, "censita_il", "Data del censimento", risorsa.censita_il),
+        (TAXONOMY_DISMESSA, "dismessa_il", "Data della dismissione", risorsa.dismessa_il),
+    )
+    for taxonomy, key, label, moment in dates:
+        if moment is not None:
+            term = _term(taxonomy, key, label)
+            value = local_date(moment).isoformat()
+            attributes.append(_attribute(service_id, "service", term, value))
     if risorsa.motivo_dismissione is not None:
         attributes.append(
             _attribute(
@@ -307,8 +342,13 @@ def parse_directory(document: Any) -> list[RisorsaImportata]:
 
     A ``defunct`` service is a dismissed resource; ``inactive`` and ``temporarily closed``
     have no counterpart (a resource is available or dismissed) and read as available. An
-    organization without a type attribute is ``altro``. Raises ``FieldError`` naming the
-    offending field; messages never repeat its value.
+    organization without a type attribute is ``altro``. The limits are the API's
+    (``RisorsaIn``): texts are stripped of surrounding whitespace, then must fit; at least
+    one comune and one user area; no comune, area, benefit or named service twice.
+
+    Raises ``FieldError`` naming the offending field (for a repetition, the second
+    occurrence; for a list over its limit, the service areas or the first attribute past
+    it); messages never repeat its value.
     """
     if not isinstance(document, dict) or not isinstance(document.get("organizations"), list):
         raise FieldError(
@@ -336,14 +376,27 @@ def _parse_organization(org: dict[str, Any], at: Location) -> RisorsaImportata:
             (*at, "services"),
             "l'organizzazione descrive più di un servizio: Ambito ne importa uno per risorsa",
         )
+    if not services:
+        raise FieldError(
+            (*at, "services"),
+            "manca il servizio: servono almeno un comune servito (codice Belfiore in "
+            "service_areas) e un'area di utenza",
+        )
     service_at: Location = (*at, "services", 0)
-    service = _object(services[0], service_at) if services else {}
+    service = _object(services[0], service_at)
 
     attributes = _Attributes()
     for n, attribute in enumerate(_array(org, "attributes", at)):
         attributes.read(attribute, (*at, "attributes", n))
     for n, attribute in enumerate(_array(service, "attributes", service_at)):
         attributes.read(attribute, (*service_at, "attributes", n))
+
+    comuni, luoghi_comuni = _comuni(service, service_at)
+    if not attributes.aree:
+        raise FieldError(
+            (*service_at, "attributes"),
+            f"serve almeno un'area di utenza (attributo della tassonomia {TAXONOMY_AREA})",
+        )
 
     descrizione = _text(org, "description", at, LONG_TEXT) or _text(
         service, "description", service_at, LONG_TEXT
@@ -367,11 +420,22 @@ def _parse_organization(org: dict[str, Any], at: Location) -> RisorsaImportata:
         motivo = attributes.motivo or MOTIVO_IGNOTO
     elif attributes.motivo_at is not None:
         raise FieldError(attributes.motivo_at, "motivo di dismissione per un servizio non dismesso")
+    elif attributes.dismessa_at is not None:
+        raise FieldError(attributes.dismessa_at, "data di dismissione per un servizio non dismesso")
+
+    ultima_conferma = _date(service.get("assured_date"), (*service_at, "assured_date"))
+    censita = attributes.censita
+    if censita is not None and attributes.censita_at is not None:
+        censita_at: Location = (*attributes.censita_at, "value")
+        if ultima_conferma is not None and censita > ultima_conferma:
+            raise FieldError(censita_at, "la data del censimento non può seguire l'ultima conferma")
+        if attributes.dismessa is not None and censita > attributes.dismessa:
+            raise FieldError(censita_at, "la data del censimento non può seguire la dismissione")
 
     dati = DatiRisorsa(
         nome=nome,
         tipo=attributes.tipo or TIPO_DEFAULT,
-        comuni=_comuni(service, service_at),
+        comuni=comuni,
         aree=attributes.aree,
         descrizione=descrizione,
         prestazioni=attributes.prestazioni,
@@ -385,8 +449,11 @@ def _parse_organization(org: dict[str, Any], at: Location) -> RisorsaImportata:
     return RisorsaImportata(
         id=risorsa_id,
         dati=dati,
-        ultima_conferma=_date(service.get("assured_date"), (*service_at, "assured_date")),
+        ultima_conferma=ultima_conferma,
         motivo_dismissione=motivo,
+        censita=censita,
+        dismessa=attributes.dismessa,
+        luoghi_comuni=luoghi_comuni,
     )
 
 
@@ -404,6 +471,10 @@ class _Attributes:
         self.counts: dict[str, int] = {}
         self.motivo: str | None = None
         self.motivo_at: Location | None = None
+        self.censita: date | None = None
+        self.censita_at: Location | None = None
+        self.dismessa: date | None = None
+        self.dismessa_at: Location | None = None
         self.contatti: dict[str, str] = {}
 
     def read(self, raw: Any, at: Location) -> None:
@@ -414,26 +485,38 @@ class _Attributes:
         taxonomy = term.get("taxonomy")
         if taxonomy not in TAXONOMIES:
             return
-        term_at: Location = (*at, "taxonomy_term")
         if taxonomy == TAXONOMY_TIPO:
-            code = _code(attribute, term, at)
+            code, code_at = _code(attribute, term, at)
             if code not in _TIPI:
-                raise FieldError((*term_at, "code"), "tipo di risorsa sconosciuto")
+                raise FieldError(code_at, "tipo di risorsa sconosciuto")
             if self.tipo is not None:
                 raise FieldError(at, "il tipo di risorsa è indicato più di una volta")
             self.tipo = _TIPI[code]
         elif taxonomy == TAXONOMY_AREA:
-            code = _code(attribute, term, at)
+            code, code_at = _code(attribute, term, at)
             if code not in codes.user_areas():
-                raise FieldError((*term_at, "code"), "area di utenza ISTAT sconosciuta")
-            self.aree.append(code)
+                raise FieldError(code_at, "area di utenza ISTAT sconosciuta")
+            _add_once(self.aree, code, code_at, "area di utenza indicata più di una volta")
         elif taxonomy == TAXONOMY_PRESTAZIONE:
-            code = _code(attribute, term, at)
+            code, code_at = _code(attribute, term, at)
             if code not in codes.siuss_benefits():
-                raise FieldError((*term_at, "code"), "codice di prestazione SIUSS sconosciuto")
-            self.prestazioni.append(code)
+                raise FieldError(code_at, "codice di prestazione SIUSS sconosciuto")
+            _add_once(
+                self.prestazioni,
+                code,
+                code_at,
+                "prestazione indicata più di una volta",
+                (MAX_PRESTAZIONI, "prestazioni"),
+            )
         elif taxonomy == TAXONOMY_SERVIZIO:
-            self.servizi.append(_value(attribute, at, SHORT_TEXT))
+            nome = _value(attribute, at, SHORT_TEXT)
+            _add_once(
+                self.servizi,
+                nome,
+                (*at, "value"),
+                "servizio indicato più di una volta",
+                (MAX_SERVIZI, "servizi"),
+            )
         elif taxonomy in (TAXONOMY_CAPACITA, TAXONOMY_LISTA_ATTESA):
             if taxonomy in self.counts:
                 raise FieldError(at, "il dato è indicato più di una volta")
@@ -443,21 +526,44 @@ class _Attributes:
                 raise FieldError(at, "il motivo di dismissione è indicato più di una volta")
             self.motivo = _value(attribute, at, LONG_TEXT)
             self.motivo_at = at
+        elif taxonomy == TAXONOMY_CENSITA:
+            if self.censita_at is not None:
+                raise FieldError(at, "la data del censimento è indicata più di una volta")
+            self.censita = _required_date(attribute.get("value"), (*at, "value"))
+            self.censita_at = at
+        elif taxonomy == TAXONOMY_DISMESSA:
+            if self.dismessa_at is not None:
+                raise FieldError(at, "la data della dismissione è indicata più di una volta")
+            self.dismessa = _required_date(attribute.get("value"), (*at, "value"))
+            self.dismessa_at = at
         else:  # TAXONOMY_CONTATTO
-            code = _code(attribute, term, at)
+            code, code_at = _code(attribute, term, at)
             if code not in ("email", "sito"):
-                raise FieldError((*term_at, "code"), "tipo di contatto sconosciuto")
+                raise FieldError(code_at, "tipo di contatto sconosciuto")
             self.contatti.setdefault(code, _value(attribute, at, SHORT_TEXT))
 
 
-def _code(attribute: dict[str, Any], term: dict[str, Any], at: Location) -> str:
-    """A coded term's code; producers that leave ``code`` empty may put it in ``value``."""
+def _add_once(
+    items: list[str], item: str, at: Location, repeated: str, limit: tuple[int, str] | None = None
+) -> None:
+    """Appends ``item``, refusing (at ``at``) a repeated one or, given ``limit`` (how many,
+    of what), one too many."""
+    if limit is not None and len(items) >= limit[0]:
+        raise FieldError(at, f"si possono indicare al massimo {limit[0]} {limit[1]}")
+    if item in items:
+        raise FieldError(at, repeated)
+    items.append(item)
+
+
+def _code(attribute: dict[str, Any], term: dict[str, Any], at: Location) -> tuple[str, Location]:
+    """A coded term's code and where it was found; producers that leave ``code`` empty may
+    put it in ``value``."""
     code = term.get("code")
     if isinstance(code, str) and code:
-        return code
+        return code, (*at, "taxonomy_term", "code")
     value = attribute.get("value")
     if isinstance(value, str) and value:
-        return value
+        return value, (*at, "value")
     raise FieldError((*at, "taxonomy_term", "code"), "manca il codice del termine")
 
 
@@ -466,11 +572,19 @@ def _value(attribute: dict[str, Any], at: Location, max_length: int) -> str:
 
 
 def _count(value: Any, at: Location) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and COUNT.match(value):
-        return int(value)
-    raise FieldError(at, "deve essere un numero intero non negativo")
+    """A count within the API's bounds, as a JSON integer or (HSDS's ``value`` is a string)
+    as decimal digits."""
+    count: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        count = value
+    elif isinstance(value, str) and COUNT.fullmatch(value):
+        digits = value.lstrip("0") or "0"
+        # compared before converting: Python refuses to convert more than 4300 digits
+        count = int(digits) if len(digits) <= len(str(MAX_COUNT)) else MAX_COUNT + 1
+    if count is None or not 0 <= count <= MAX_COUNT:
+        limit = f"{MAX_COUNT:,}".replace(",", ".")  # Italian thousands separator
+        raise FieldError(at, f"deve essere un numero intero da 0 a {limit}")
+    return count
 
 
 def _telefono(
@@ -516,18 +630,30 @@ def _indirizzo(org: dict[str, Any], at: Location) -> str | None:
     return None
 
 
-def _comuni(service: dict[str, Any], at: Location) -> list[str]:
+def _comuni(service: dict[str, Any], at: Location) -> tuple[list[str], tuple[Location, ...]]:
+    """The Belfiore codes of the service areas, and where each one's name is."""
+    areas_at: Location = (*at, "service_areas")
+    areas = _array(service, "service_areas", at)
+    if not areas:
+        raise FieldError(
+            areas_at, "serve almeno un comune servito (codice Belfiore in service_areas)"
+        )
+    if len(areas) > MAX_COMUNI:
+        raise FieldError(areas_at, f"si possono indicare al massimo {MAX_COMUNI} comuni serviti")
     comuni: list[str] = []
-    for n, raw in enumerate(_array(service, "service_areas", at)):
-        area_at: Location = (*at, "service_areas", n)
-        name = _object(raw, area_at).get("name")
-        if not isinstance(name, str) or not BELFIORE.match(name):
+    luoghi: list[Location] = []
+    for n, raw in enumerate(areas):
+        name_at: Location = (*areas_at, n, "name")
+        name = _object(raw, (*areas_at, n)).get("name")
+        if not isinstance(name, str) or not BELFIORE.fullmatch(name):
             raise FieldError(
-                (*area_at, "name"),
-                "l'area servita deve essere il codice catastale (Belfiore) di un comune",
+                name_at, "l'area servita deve essere il codice catastale (Belfiore) di un comune"
             )
+        if name in comuni:
+            raise FieldError(name_at, "comune indicato più di una volta")
         comuni.append(name)
-    return comuni
+        luoghi.append(name_at)
+    return comuni, tuple(luoghi)
 
 
 def _orari(service: dict[str, Any], at: Location) -> str | None:
@@ -583,7 +709,10 @@ def _text(parent: dict[str, Any], key: str, at: Location, max_length: int) -> st
     value = parent.get(key)
     if value is not None and not isinstance(value, str):
         raise FieldError((*at, key), "deve essere un testo")
-    if value is None or not value.strip():
+    if value is None:
+        return None
+    value = value.strip()  # as the API's texts are
+    if not value:
         return None
     if len(value) > max_length:
         raise FieldError((*at, key), f"il testo supera i {max_length} caratteri")
@@ -597,6 +726,13 @@ def _uuid(value: Any, at: Location) -> UUID:
         return UUID(value)
     except ValueError:
         raise FieldError(at, "l'identificativo deve essere un UUID") from None
+
+
+def _required_date(value: Any, at: Location) -> date:
+    found = _date(value, at)
+    if found is None:
+        raise FieldError(at, "deve essere una data ISO 8601 (AAAA-MM-GG)")
+    return found
 
 
 def _date(value: Any, at: Location) -> date | None:

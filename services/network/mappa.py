@@ -1,5 +1,8 @@
 """The map of the territorial network for a period, and what it says (pure: no I/O).
 
+Isolated resources and gaps are as of the period's end: the resources active on that day
+(for the default period, today's directory).
+
 Nodes are the resources that existed in the period and the district's own services. Two
 nodes are linked when a collaboration joins them or cases flowed between them; an edge's
 weight is the number of such ties in the period: each collaboration active in it counts 1,
@@ -49,9 +52,9 @@ class NodoRisorsa:
     censita: date
     dismessa: date | None = None
 
-    @property
-    def attiva(self) -> bool:
-        return self.dismessa is None
+    def active_on(self, day: date) -> bool:
+        """Censused by that day and not dismissed by it."""
+        return self.censita <= day and (self.dismessa is None or self.dismessa > day)
 
     def serves(self, comune: str, area: str) -> bool:
         return comune in self.comuni and (area in self.aree or TUTTE_LE_AREE in self.aree)
@@ -132,7 +135,7 @@ def build_graph(
                 tipo_nodo="risorsa",
                 nome=risorsa.nome,
                 tipo=risorsa.tipo,
-                attiva=risorsa.attiva,
+                attiva=risorsa.active_on(periodo.al),
             )
     counts: dict[tuple[str, str], Counter[str]] = {}
 
@@ -189,7 +192,7 @@ def analyse(
         key=lambda n: (graph.nodes[n]["nome"], n),
     )
     demand = Counter((d.comune, d.area) for d in domande if periodo.includes(d.giorno))
-    active = [r for r in risorse if r.attiva]
+    active = [r for r in risorse if r.active_on(periodo.al)]
     lacune = sorted(
         (
             Lacuna(comune, area, count)

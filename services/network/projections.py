@@ -8,7 +8,7 @@ state and any period can be chosen.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -86,7 +86,8 @@ domanda = Table(
 
 
 def _when(event: WireEvent) -> datetime:
-    return datetime.fromisoformat(event.data["occurred_at"])
+    """As a UTC instant: SQLite keeps no offset, and would read a local time back as UTC."""
+    return datetime.fromisoformat(event.data["occurred_at"]).astimezone(UTC)
 
 
 def _day(value: str) -> date:

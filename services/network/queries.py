@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import networkx as nx
@@ -23,9 +24,15 @@ from shared.auth.principal import Principal
 from shared.db import Engines
 from shared.directory.lookup import RisorsaInElenco, from_row, local_date
 from shared.directory.projection import risorse
+from shared.errors import NotFound
 from shared.projections.base import NotYetProjected, ProjectionFeed
 
 ROME = ZoneInfo("Europe/Rome")
+REGISTERS = {
+    "collaborazione": (collaborazioni, "collaborazione"),
+    "incontro": (incontri, "riunione di rete"),
+    "controllo": (controlli, "verifica di qualità"),
+}
 MAX_WAIT_SECONDS = 5.0
 
 
@@ -124,10 +131,32 @@ class NetworkQueries:
         selected = [
             r._mapping
             for r in rows
-            if (attive is None or ((r.fine is None or r.fine >= oggi) == attive))
+            if (
+                attive is None
+                or ((r.inizio <= oggi and (r.fine is None or r.fine >= oggi)) == attive)
+            )
             and (risorsa is None or risorsa in r.parti)
         ]
         return _page(selected, offset, limit)
+
+    def registro(
+        self,
+        principal: Principal,
+        kind: str,
+        record_id: UUID,
+        attendi_posizione: int | None = None,
+    ) -> Any:
+        """One collaboration, meeting or quality check (``kind``), as its register holds it."""
+        authorize(principal, "network.elenco.legge")
+        self.wait(attendi_posizione, directory=False)
+        table, label = REGISTERS[kind]
+        with self.views.reader.connect() as connection:
+            row = connection.execute(
+                select(table).where(table.c.id == str(record_id))
+            ).one_or_none()
+        if row is None:
+            raise NotFound(f"{label} non trovata")
+        return row._mapping
 
     def incontri(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -25,6 +26,15 @@ CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
 Short = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Long = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    if len(set(values)) != len(values):
+        raise ValueError("un elemento è indicato più di una volta")
+    return values
+
+
+Distinct = AfterValidator(_distinct)
 
 
 class ContattiIn(BaseModel):
@@ -62,10 +72,12 @@ class RisorsaIn(AttoIn):
     nome: Short
     tipo: TipoRisorsa
     descrizione: Long | None = None
-    comuni: list[CodiceBelfiore] = Field(min_length=1, max_length=200)
-    aree: list[AreaUtenza] = Field(min_length=1)
-    prestazioni: list[CodicePrestazioneSiuss] = Field(default_factory=list, max_length=100)
-    servizi: list[Short] = Field(default_factory=list, max_length=100)
+    comuni: Annotated[list[CodiceBelfiore], Distinct] = Field(min_length=1, max_length=200)
+    aree: Annotated[list[AreaUtenza], Distinct] = Field(min_length=1)
+    prestazioni: Annotated[list[CodicePrestazioneSiuss], Distinct] = Field(
+        default_factory=list, max_length=100
+    )
+    servizi: Annotated[list[Short], Distinct] = Field(default_factory=list, max_length=100)
     contatti: ContattiIn = Field(default_factory=ContattiIn)
     orari: Long | None = None
     capacita: Count | None = None
@@ -81,10 +93,14 @@ class RisorsaModifica(AttoIn):
     nome: Short | None = None
     tipo: TipoRisorsa | None = None
     descrizione: Long | None = None
-    comuni: list[CodiceBelfiore] | None = Field(default=None, min_length=1, max_length=200)
-    aree: list[AreaUtenza] | None = Field(default=None, min_length=1)
-    prestazioni: list[CodicePrestazioneSiuss] | None = Field(default=None, max_length=100)
-    servizi: list[Short] | None = Field(default=None, max_length=100)
+    comuni: Annotated[list[CodiceBelfiore], Distinct] | None = Field(
+        default=None, min_length=1, max_length=200
+    )
+    aree: Annotated[list[AreaUtenza], Distinct] | None = Field(default=None, min_length=1)
+    prestazioni: Annotated[list[CodicePrestazioneSiuss], Distinct] | None = Field(
+        default=None, max_length=100
+    )
+    servizi: Annotated[list[Short], Distinct] | None = Field(default=None, max_length=100)
     contatti: ContattiIn | None = None
     orari: Long | None = None
     capacita: Count | None = None
@@ -118,13 +134,15 @@ class IncontroIn(AttoIn):
     partecipanti: list[UUID] = Field(max_length=200)
     servizi_distretto: list[ServizioDistretto] = Field(default_factory=list)
     temi: list[Short] = Field(min_length=1, max_length=50)
-    decisioni: Long
+    decisioni: Long = Field(
+        description="Decisioni prese. Nessun dato personale: i casi si discutono nei fascicoli."
+    )
 
 
 class ControlloIn(AttoIn):
     risorsa_id: UUID
     data: date
-    rilievi: Long
+    rilievi: Long = Field(description="Rilievi sul servizio. Nessun dato personale degli utenti.")
     esito: Literal["conforme", "conforme_con_rilievi", "non_conforme"]
 
 
@@ -250,3 +268,5 @@ class ImportazioneOut(BaseModel):
     gia_presenti: int
     dismesse: int
     posizione: int | None
+    diverse: list[UUID]
+    """Resources already here with other data, left as they are (update them with PATCH)."""

@@ -225,6 +225,10 @@ class KafkaProjectionConsumer(Worker):
                             connection, wire_event(stream, event_position, record.value)
                         )
                         applied += 1
+                if current.kafka_offset is not None and offset is not None:
+                    # another process feeding the same read model may be further on: the
+                    # stored offset never goes back, or that process would see a reset
+                    offset = max(offset, current.kafka_offset)
                 save_position(
                     connection, name, partition.topic, partition.partition, position, offset, origin
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -49,7 +49,8 @@ risorse = Table(
 
 
 def _when(event: WireEvent) -> datetime:
-    return datetime.fromisoformat(event.data["occurred_at"])
+    """As a UTC instant: SQLite keeps no offset, and would read a local time back as UTC."""
+    return datetime.fromisoformat(event.data["occurred_at"]).astimezone(UTC)
 
 
 class DirectoryProjection:

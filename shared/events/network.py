@@ -82,8 +82,8 @@ class RisorsaCensita(LedgerEvent):
     servizi: list[ShortText] = Field(default_factory=list)
     contatti: Contatti = Field(default_factory=Contatti)
     orari: LongText | None = None
-    capacita: int | None = Field(default=None, ge=0)
-    lista_attesa: int | None = Field(default=None, ge=0)
+    capacita: int | None = Field(default=None, ge=0, le=1_000_000)
+    lista_attesa: int | None = Field(default=None, ge=0, le=1_000_000)
     accreditamento: ShortText | None = None
 
 
@@ -100,8 +100,8 @@ class RisorsaAggiornata(LedgerEvent):
     servizi: list[ShortText] | None = None
     contatti: Contatti | None = None
     orari: LongText | None = None
-    capacita: int | None = Field(default=None, ge=0)
-    lista_attesa: int | None = Field(default=None, ge=0)
+    capacita: int | None = Field(default=None, ge=0, le=1_000_000)
+    lista_attesa: int | None = Field(default=None, ge=0, le=1_000_000)
     accreditamento: ShortText | None = None
     azzerati: list[CampoAzzerabile] = Field(default_factory=list)
     """Attributes cleared by this update (a null above means "unchanged")."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -106,6 +107,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, error: Conflict) -> JSONResponse:
         return _problem(status.HTTP_409_CONFLICT, str(error))
+
+    @app.exception_handler(IntegrityError)
+    async def _concurrent(request: Request, _: IntegrityError) -> JSONResponse:
+        """Another request changed the same record between our read and our write: the
+        ledger refused the second version, nothing was recorded."""
+        if request.headers.get("if-match"):
+            return _problem(
+                status.HTTP_412_PRECONDITION_FAILED,
+                "il dato è cambiato dopo la tua lettura: rileggilo e riprova",
+            )
+        return _problem(
+            status.HTTP_409_CONFLICT,
+            "il dato è stato modificato contemporaneamente da un'altra richiesta: riprova",
+        )
 
     @app.exception_handler(NotYetProjected)
     async def _not_yet(_: Request, __: NotYetProjected) -> JSONResponse:

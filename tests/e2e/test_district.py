@@ -98,6 +98,7 @@ def _network_flow(district: District) -> None:
                 "tipo": "associazione",
                 "comuni": ["B292"],
                 "aree": ["IMMNOM"],
+                "accreditamento": "Convenzione con l'Ambito 2026",
             },
         )
         assert censita.status_code == 201, censita.text
@@ -130,7 +131,8 @@ def _network_flow(district: District) -> None:
                 "esito": "conforme",
             },
         )
-        assert refused.status_code == 409
+        assert refused.status_code == 409  # accredited, but dismissed
+        assert "dismessa" in refused.json()["detail"]
 
 
 def _gap(client: httpx.Client, comune: str, area: str) -> int | None:

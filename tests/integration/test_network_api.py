@@ -10,6 +10,7 @@ a district of their own.
 
 from __future__ import annotations
 
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -1245,7 +1246,7 @@ def test_a_stale_if_match_is_412(
         headers={**world.as_("ufficio.piano"), "If-Match": 'W/"7"'},
     )
     assert response.status_code == 412, response.text
-    assert "rileggila" in response.json()["detail"]
+    assert "rileggilo" in response.json()["detail"]
     assert _position(world.runtime) == before
 
 
@@ -1443,3 +1444,105 @@ def test_the_map_is_read_by_district_roles(world: World, user: str) -> None:
 def test_without_a_token_nothing_is_read_or_written(world: World) -> None:
     assert world.client.get(f"{API}/risorse").status_code == 401
     assert world.client.post(f"{API}/risorse", json=_risorsa()).status_code == 401
+
+
+# -- the registers' records, one by one; concurrency --------------------------------------
+
+
+def test_each_register_record_is_readable_where_its_location_points(
+    client: TestClient, planner: dict[str, str]
+) -> None:
+    accredited = _census(client, planner, accreditamento="Contratto di servizio 2025-2027")
+    other = _census(client, planner, nome="Consultorio familiare", tipo="servizio_asl")
+    day = (_today() - timedelta(days=3)).isoformat()
+    bodies = {
+        "collaborazioni": {
+            "risorse": [accredited["id"], other["id"]],
+            "tipo": "convenzione",
+            "oggetto": "Assistenza domiciliare",
+            "inizio": day,
+        },
+        "incontri": {
+            "data": day,
+            "partecipanti": [other["id"]],
+            "temi": ["Dimissioni protette"],
+            "decisioni": "Un referente per ogni comune",
+        },
+        "controlli": {
+            "risorsa_id": accredited["id"],
+            "data": day,
+            "rilievi": "Turni coperti",
+            "esito": "conforme",
+        },
+    }
+    for path, body in bodies.items():
+        created = client.post(f"{API}/{path}", json=body, headers=planner)
+        assert created.status_code == 201, created.text
+        location = created.headers["Location"]
+        read = client.get(
+            location, params={"attendi_posizione": created.json()["posizione"]}, headers=planner
+        )
+        assert read.status_code == 200, read.text
+        assert read.json()["id"] == created.json()["id"]
+        missing = client.get(f"{API}/{path}/{uuid4()}", headers=planner)
+        assert missing.status_code == 404
+        assert "non trovata" in missing.json()["detail"]
+    collaborazione = client.get(
+        f"{API}/collaborazioni", params={"risorsa": other["id"]}, headers=planner
+    ).json()["items"][0]
+    stale = client.post(
+        f"{API}/collaborazioni/{collaborazione['id']}/conclusione",
+        json={"fine": day, "motivo": "scaduta"},
+        headers={**planner, "If-Match": 'W/"7"'},
+    )
+    assert stale.status_code == 412
+
+
+def test_concurrent_updates_of_one_resource_are_applied_or_refused_never_lost(
+    client: TestClient, runtime: Runtime, planner: dict[str, str]
+) -> None:
+    created = _census(client, planner)
+    results: list[int] = []
+
+    def update(capacity: int) -> None:
+        answer = client.patch(
+            f"{API}/risorse/{created['id']}",
+            json={"capacita": capacity},
+            headers={**planner, "If-Match": 'W/"1"'},
+        )
+        results.append(answer.status_code)
+
+    threads = [threading.Thread(target=update, args=(n + 10,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(200) == 1
+    assert set(results) == {200, 412}
+    assert len(_events(runtime, created["id"])) == 2
+
+
+def test_an_import_may_not_reuse_the_id_of_another_kind_of_record(
+    client: TestClient, planner: dict[str, str]
+) -> None:
+    first = _census(client, planner)
+    second = _census(client, planner, nome="Consultorio familiare", tipo="servizio_asl")
+    collaborazione = client.post(
+        f"{API}/collaborazioni",
+        json={
+            "risorse": [first["id"], second["id"]],
+            "tipo": "accordo_informale",
+            "oggetto": "Orientamento",
+            "inizio": _today().isoformat(),
+        },
+        headers=planner,
+    ).json()
+    document = client.get(
+        f"{API}/export/hsds",
+        params={"attendi_posizione": collaborazione["posizione"]},
+        headers=planner,
+    ).json()
+    document["organizations"] = document["organizations"][:1]
+    document["organizations"][0]["id"] = collaborazione["id"]
+    refused = client.post(f"{API}/import/hsds", json=document, headers=planner)
+    assert _fields(refused) == ["body.organizations.0.id"]

@@ -5,8 +5,10 @@ same directory."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from copy import deepcopy as copy_of
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,8 +18,10 @@ from services.runtime import Runtime, create_app
 from tests.support.hsds import hsds_validators, schema_errors
 from tests.support.runtime import bearer, open_demo_runtime, token
 
+ROME = ZoneInfo("Europe/Rome")
 VOLATILE = {"versione", "censita_il", "dismessa_il"}
-"""What a re-census cannot keep: when it was recorded here, and how many events it took."""
+"""What a re-census cannot keep exactly: how many events it took, and the time of day of its
+census and dismissal (their dates come along, compared apart)."""
 
 
 @pytest.fixture
@@ -102,7 +106,16 @@ def test_the_demo_network_round_trips_through_hsds_into_an_empty_district(
         "gia_presenti": len(organizations),
         "dismesse": 0,
         "posizione": None,
+        "diverse": [],
     }
+
+    changed = copy_of(document)
+    changed["organizations"][0]["name"] = "Nome cambiato altrove"
+    changed["organizations"][0]["services"][0]["name"] = "Nome cambiato altrove"
+    reported = empty_district.post("/api/network/import/hsds", json=changed, headers=planner)
+    assert reported.status_code == 200, reported.text
+    assert reported.json()["diverse"] == [organizations[0]["id"]]  # reported, left unchanged
+    assert reported.json()["posizione"] is None
 
 
 def test_an_import_with_a_bad_organization_records_nothing(
@@ -124,3 +137,5 @@ def test_an_import_with_a_bad_organization_records_nothing(
     operatore = bearer(token(empty_district, "operatore"))
     forbidden = empty_district.post("/api/network/import/hsds", json=document, headers=operatore)
     assert forbidden.status_code == 403
+    garbage = empty_district.post("/api/network/import/hsds", json={"x": 1}, headers=operatore)
+    assert garbage.status_code == 403  # authorised before the document is read

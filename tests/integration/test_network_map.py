@@ -41,7 +41,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.network.application import Atto, DatiRisorsa, NetworkApplication
+from services.network.application import Atto, NetworkApplication
+from services.network.domain import DatiRisorsa
 from services.network.mappa import Periodo
 from services.network.projections import MappaRete
 from services.network.queries import NetworkQueries

@@ -16,13 +16,14 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "hsds"
 def hsds_validators() -> dict[str, Any]:
     """One validator per schema, formats checked (HSDS ids are ``format: uuid``); the
     schemas declare no draft, so 2020-12 applies."""
+    checker = jsonschema.FormatChecker()
+    missing = {"uuid", "uri", "date", "date-time", "email"} - set(checker.checkers)
+    assert not missing, f"format checkers missing (install the dev extras): {sorted(missing)}"
     found: dict[str, Any] = {}
     for name in ("organization", "service", "service_at_location"):
         schema = json.loads((SCHEMAS / f"{name}.json").read_text("utf-8"))
         jsonschema.Draft202012Validator.check_schema(schema)
-        found[name] = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.FormatChecker()
-        )
+        found[name] = jsonschema.Draft202012Validator(schema, format_checker=checker)
     return found
 
 

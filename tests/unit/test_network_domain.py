@@ -415,3 +415,19 @@ def test_resources_outside_the_period_are_not_nodes_and_isolated_ones_are_listed
     assert found.isolate == ["alone"]  # a dismissed resource is not "isolated"
     assert [p.id for p in found.classifica[:2]] == ["partner", "tied"]
     assert found.classifica[0].grado_pesato == 1.0
+
+
+def test_gaps_and_isolated_resources_are_as_of_the_end_of_the_period() -> None:
+    """A resource censused after the period does not hide an old gap; one dismissed after
+    the period did serve it, and was isolated in it."""
+    demand = [Domanda("E094", "FAM", DAY)]
+    later = NodoRisorsa("later", "later", "associazione", ("E094",), ("FAM",), date(2026, 3, 1))
+    then = NodoRisorsa(
+        "then", "then", "associazione", ("E094",), ("FAM",), date(2024, 1, 1), date(2026, 3, 1)
+    )
+    assert _gaps([later], demand) == {("E094", "FAM", 1)}
+    assert _gaps([then], demand) == set()
+    found = analyse(PERIOD, [later, then], [], [], demand)
+    assert found.isolate == ["then"]
+    assert found.graph.nodes["then"]["attiva"] is True
+    assert "later" not in found.graph.nodes
