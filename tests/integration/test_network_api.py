@@ -1546,3 +1546,24 @@ def test_an_import_may_not_reuse_the_id_of_another_kind_of_record(
     document["organizations"][0]["id"] = collaborazione["id"]
     refused = client.post(f"{API}/import/hsds", json=document, headers=planner)
     assert _fields(refused) == ["body.organizations.0.id"]
+
+
+def test_only_the_import_takes_bodies_over_64_kib(
+    client: TestClient, planner: dict[str, str]
+) -> None:
+    padding = "x" * (100 * 1024)
+    bulky_import = client.post(
+        f"{API}/import/hsds", json={"organizations": [], "padding": padding}, headers=planner
+    )
+    assert bulky_import.status_code == 200, bulky_import.text  # read: an empty directory
+    assert bulky_import.json()["censite"] == 0
+    bulky_census = client.post(
+        f"{API}/risorse", json=_risorsa(descrizione=padding), headers=planner
+    )
+    assert bulky_census.status_code == 413
+    too_big = client.post(
+        f"{API}/import/hsds",
+        content=b'{"organizations": []}' + b" " * (8 * 1024 * 1024),
+        headers={**planner, "Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413
