@@ -37,6 +37,7 @@ from shared.projections.base import (
     lock_position,
     read_positions,
     save_position,
+    topic_origin,
     wire_event,
 )
 from shared.worker import Worker
@@ -208,8 +209,11 @@ class KafkaProjectionConsumer(Worker):
                         continue
                     ledger = _header(record, HEADER_LEDGER)
                     if origin is None:
-                        origin = ledger
-                    elif ledger != origin:
+                        # a partition's first event: the topic's other partitions already say
+                        # whose events it carries (keys of a new ledger may hash to partitions
+                        # the old one never used)
+                        origin = topic_origin(connection, name, partition.topic) or ledger
+                    if ledger != origin:
                         raise ForeignLedgerError(
                             f"{partition.topic}: events of another ledger ({ledger}) after "
                             f"those of {origin}; rebuild the read model if the ledger was reset"

@@ -112,6 +112,17 @@ def save_position(
     )
 
 
+def topic_origin(connection: Connection, projection: str, source: str) -> str | None:
+    """The ledger id any partition of ``source`` recorded for this projection, if any."""
+    c = projection_positions.c
+    found = connection.execute(
+        select(c.origin)
+        .where((c.projection == projection) & (c.source == source) & c.origin.is_not(None))
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 def read_positions(views: Engines, projection: str) -> dict[tuple[str, int], Position]:
     c = projection_positions.c
     with views.reader.connect() as connection:
