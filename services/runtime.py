@@ -147,16 +147,18 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
             )
             for service in services
         ]
+    if {"intake", "casework", "network"} & set(services):
+        directory_feed = _feed(DirectoryProjection(), settings, views, district)
+        runtime.feeds.append(directory_feed)
+        runtime.directory = ResourceDirectory(views)
     if "intake" in services:
         runtime.intake = IntakeApplication(
             district.ledger("intake"),
             district.keystore,
             district_comuni,
+            directory=runtime.directory,
+            staff=identity.get_user,
         )
-    if {"intake", "casework", "network"} & set(services):
-        directory_feed = _feed(DirectoryProjection(), settings, views, district)
-        runtime.feeds.append(directory_feed)
-        runtime.directory = ResourceDirectory(views)
     if "network" in services:
         map_feed = _feed(MappaRete(), settings, views, district)
         runtime.feeds.append(map_feed)

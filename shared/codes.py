@@ -7,6 +7,7 @@ material with their sources); a district extends them by editing those files, ne
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -42,4 +43,28 @@ def user_areas() -> dict[str, str]:
         row["code"]: row["label"]
         for row in _rows("aree_utenza.csv")
         if row["scheme"] == "ISTAT_SDMX" and row["code"] != "TOT"
+    }
+
+
+@dataclass(frozen=True)
+class TipoIstanza:
+    code: str
+    label: str
+    giorni: int
+    lavorativi: bool
+    """Working days (Monday to Friday, not public holidays) rather than calendar days."""
+    prestazione: str
+
+
+def application_types() -> dict[str, TipoIstanza]:
+    """Application types and their back-office deadlines (``tipi_istanza.csv``)."""
+    return {
+        row["code"]: TipoIstanza(
+            row["code"],
+            row["label"],
+            int(row["giorni"]),
+            row["calendario"] == "lavorativi",
+            row["prestazione"],
+        )
+        for row in _rows("tipi_istanza.csv")
     }

@@ -5,22 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from codicefiscale import codicefiscale
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
-from services.intake.domain import Domanda
+from services.intake.domain import Agenda, Domanda, Sportello, agenda_id
 from shared import codes
 from shared.auth.policy import OutOfScope, authorize
+from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
-from shared.errors import FieldError, NotFound
+from shared.calendar import deadline, is_public_holiday
+from shared.directory.lookup import ResourceDirectory
+from shared.errors import Conflict, FieldError, NotFound, StaleVersion
 from shared.events import acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
-from shared.events.envelope import CLOCK_SKEW
-from shared.events.intake import DatiPersona, DomandaRicevuta
+from shared.events.envelope import CLOCK_SKEW, LedgerEvent
+from shared.events.intake import DatiPersona, DomandaRicevuta, Fascia, Residenza, Richiedente
 from shared.events.profile import ProfiloStatistico, classe_cittadinanza, fascia_eta
 from shared.events.types import AreaUtenza, Canale
+from shared.identity.models import User
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
 from shared.observability import PERSONAL_DATA_READS
@@ -30,6 +37,8 @@ ROME = ZoneInfo("Europe/Rome")
 LEGAL_BASIS_REGISTRA = "L328_ART22"
 LEGAL_BASIS_LETTURA = "GDPR_9_2_G"
 PURPOSE_LETTURA = "SPORTELLO"
+APPOINTMENT_ROLES = frozenset({"assistente_sociale", "operatore"})
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,9 @@ class Persona:
     sesso: str | None = None
     luogo_nascita: str | None = None
     cittadinanza: int | None = None
+    residenza_paese: int | None = None
+    residenza_comune_istat: str | None = None
+    residenza_indirizzo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,26 @@ class RegistraDomanda:
     urgente: bool
     occurred_at: datetime | None = None
     legal_basis: str = LEGAL_BASIS_REGISTRA
+    richiedente: Richiedente | None = None
+    sportello_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Atto:
+    """When an action happened (default: now, never before the request's last act) and on
+    which legal basis (default: L. 328/2000 art. 22)."""
+
+    occurred_at: datetime | None = None
+    legal_basis: str = LEGAL_BASIS_REGISTRA
+
+
+@dataclass(frozen=True)
+class Azione:
+    id: UUID
+    posizione: int
+    versione: int
+    creato: UUID | None = None
+    """The id of what the action created (an appointment, an application)."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +96,23 @@ class Registrazione:
 
 class IntakeApplication(LedgerApplication):
     name = "intake"
-    aggregate_classes = (Domanda,)
+    aggregate_classes = (Domanda, Sportello, Agenda)
 
     def __init__(
-        self, ledger: Ledger, keystore: KeyStore, district_comuni: Callable[[], frozenset[str]]
+        self,
+        ledger: Ledger,
+        keystore: KeyStore,
+        district_comuni: Callable[[], frozenset[str]],
+        directory: ResourceDirectory | None = None,
+        staff: Callable[[str], User | None] = lambda _: None,
     ) -> None:
         super().__init__(ledger)
         self.keystore = keystore
         self.district_comuni = district_comuni
+        self.directory = directory
+        """The network directory's projection: orientations point only at active resources."""
+        self.staff = staff
+        """Who works in the district (the identity store): appointments are with them."""
 
     def registra_domanda(self, command: RegistraDomanda, richiesta: Richiesta) -> Registrazione:
         """Every check comes before the first write: a refused request leaves nothing."""
@@ -88,6 +129,11 @@ class IntakeApplication(LedgerApplication):
             comune=command.comune,
             area=command.area_utenza,
         )
+        if command.sportello_id is not None:
+            self._sportello(command.sportello_id, ("body", "sportello_id"))
+        richiedente = command.richiedente
+        if richiedente is not None and richiedente.risorsa_id is not None:
+            self._resource(richiedente.risorsa_id, ("body", "richiedente", "risorsa_id"))
         persona = command.persona
         persona_id = self.keystore.claim(
             new_person_id(),
@@ -107,6 +153,8 @@ class IntakeApplication(LedgerApplication):
                 area_utenza=command.area_utenza,
                 urgente=command.urgente,
                 profilo=_profilo(command, when),
+                richiedente=command.richiedente,
+                sportello_id=command.sportello_id,
             )
             recordings = self.save(domanda)
         return Registrazione(domanda.id, recordings[-1].notification.id, persona_id)
@@ -138,6 +186,321 @@ class IntakeApplication(LedgerApplication):
             received.comune,
         )
         return received, events[-1].originator_version
+
+    # -- desks -------------------------------------------------------------------------
+
+    def istituisci_sportello(self, comune: str, nome: str, richiesta: Richiesta) -> Azione:
+        authorize(richiesta.principal, "intake.sportello.gestisce")
+        if comune not in self.district_comuni():
+            raise FieldError(("body", "comune"), "comune non appartenente al distretto")
+        with acting(richiesta.context(comune, LEGAL_BASIS_REGISTRA)):
+            sportello = Sportello(comune=comune, nome=nome)
+        recordings = self.save(sportello)
+        return Azione(sportello.id, recordings[-1].notification.id, sportello.version)
+
+    def definisci_orari(
+        self,
+        sportello_id: UUID,
+        fasce: list[Fascia],
+        richiesta: Richiesta,
+        versione_letta: int | None = None,
+    ) -> Azione:
+        authorize(richiesta.principal, "intake.sportello.gestisce")
+        sportello = self._sportello(sportello_id, None)
+        _not_stale(sportello.version, versione_letta)
+        with acting(richiesta.context(sportello.comune, LEGAL_BASIS_REGISTRA)):
+            sportello.definisci_orari(fasce)
+        recordings = self.save(sportello)
+        return Azione(sportello.id, recordings[-1].notification.id, sportello.version)
+
+    # -- actions on a request ------------------------------------------------------------
+
+    def informa(
+        self,
+        domanda_id: UUID,
+        servizi: list[str],
+        note: str | None,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        return self._act(
+            domanda_id, richiesta, atto, versione_letta, lambda d: d.informa(servizi, note)
+        )
+
+    def orienta(
+        self,
+        domanda_id: UUID,
+        risorsa_id: UUID,
+        motivazione: str,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """Only to a resource the network directory lists as active (its projection)."""
+        self._resource(risorsa_id, ("body", "risorsa_id"))
+        return self._act(
+            domanda_id,
+            richiesta,
+            atto,
+            versione_letta,
+            lambda d: d.orienta(risorsa_id, motivazione),
+        )
+
+    def fissa_appuntamento(
+        self,
+        domanda_id: UUID,
+        inizio: datetime,
+        fine: datetime,
+        con: str,
+        sportello_id: UUID,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """Inside the desk's opening hours, not on a public holiday, and never two
+        appointments of one worker at once (the worker's agenda of the day, saved with the
+        request in one transaction)."""
+        start, end = inizio.astimezone(ROME), fine.astimezone(ROME)
+        if end <= start:
+            raise FieldError(("body", "fine"), "deve seguire l'inizio")
+        if end.date() != start.date():
+            raise FieldError(("body", "fine"), "l'appuntamento si svolge in un solo giorno")
+        if start < datetime.now(ROME):
+            raise FieldError(("body", "inizio"), "non può essere nel passato")
+        worker = self.staff(con)
+        if worker is None or not worker.active or worker.role not in APPOINTMENT_ROLES:
+            raise FieldError(("body", "con"), "operatore o assistente sociale sconosciuto")
+        sportello = self._sportello(sportello_id, ("body", "sportello_id"))
+        if is_public_holiday(start.date()):
+            raise Conflict("lo sportello è chiuso nei giorni festivi")
+        if not sportello.aperto(start.weekday(), start.time(), end.time()):
+            raise Conflict("fuori dall'orario di apertura dello sportello")
+        appuntamento_id = uuid4()
+
+        def book(domanda: Domanda) -> list[Any]:
+            domanda.fissa_appuntamento(appuntamento_id, start, end, con, sportello_id)
+            agenda = self._agenda(con, start.date())
+            agenda.occupa(appuntamento_id, domanda.id, start, end)
+            return [agenda]
+
+        done = self._act(domanda_id, richiesta, atto, versione_letta, book)
+        return Azione(done.id, done.posizione, done.versione, appuntamento_id)
+
+    def registra_appuntamento(
+        self,
+        domanda_id: UUID,
+        appuntamento_id: UUID,
+        svolto: bool,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """Held or missed: a missed appointment is recorded, never deleted."""
+        when = (atto.occurred_at or datetime.now(ROME)).astimezone(ROME)
+        return self._act(
+            domanda_id,
+            richiesta,
+            atto,
+            versione_letta,
+            lambda d: d.registra_appuntamento(appuntamento_id, svolto, when),
+        )
+
+    def annulla_appuntamento(
+        self,
+        domanda_id: UUID,
+        appuntamento_id: UUID,
+        motivo: str,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        def cancel(domanda: Domanda) -> list[Any]:
+            booked = domanda.appuntamento(appuntamento_id)
+            domanda.annulla_appuntamento(appuntamento_id, motivo)
+            agenda = self._agenda(booked.con, booked.inizio.astimezone(ROME).date())
+            agenda.libera(appuntamento_id)
+            return [agenda]
+
+        return self._act(domanda_id, richiesta, atto, versione_letta, cancel)
+
+    def istruisci(
+        self,
+        domanda_id: UUID,
+        tipo: str,
+        protocollo: str,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """An application with its protocol number; its back-office deadline follows from
+        its type (``tipi_istanza.csv``: 2 to 30 calendar or working days)."""
+        found = codes.application_types().get(tipo)
+        if found is None:
+            raise FieldError(("body", "tipo"), "tipo di istanza sconosciuto")
+        opened = (atto.occurred_at or datetime.now(ROME)).astimezone(ROME).date()
+        due = deadline(opened, found.giorni, working=found.lavorativi)
+        istanza_id = uuid4()
+        done = self._act(
+            domanda_id,
+            richiesta,
+            atto,
+            versione_letta,
+            lambda d: d.istruisci(istanza_id, tipo, found.prestazione, protocollo, due),
+        )
+        return Azione(done.id, done.posizione, done.versione, istanza_id)
+
+    def completa_istanza(
+        self,
+        domanda_id: UUID,
+        istanza_id: UUID,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        when = atto.occurred_at or datetime.now(ROME)
+        return self._act(
+            domanda_id,
+            richiesta,
+            atto,
+            versione_letta,
+            lambda d: d.completa_istanza(istanza_id, when),
+        )
+
+    def inoltra(
+        self,
+        domanda_id: UUID,
+        area_utenza: AreaUtenza,
+        motivo: str,
+        urgente: bool,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """Hands the request over to the Servizio sociale professionale (its issue turns
+        the hand-over into a case)."""
+        return self._act(
+            domanda_id,
+            richiesta,
+            atto,
+            versione_letta,
+            lambda d: d.inoltra(area_utenza, motivo, urgente),
+        )
+
+    def chiudi(
+        self,
+        domanda_id: UUID,
+        esito: str,
+        nota: str | None,
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        return self._act(
+            domanda_id, richiesta, atto, versione_letta, lambda d: d.chiudi(esito, nota)
+        )
+
+    def storia(
+        self, domanda_id: UUID, richiesta: Richiesta, finalita: str = PURPOSE_LETTURA
+    ) -> list[LedgerEvent]:
+        """Every event of the request, as recorded (personal fields decrypted, or Erased);
+        readable by the operators of its comune and by coordinators; the read is recorded
+        first."""
+        events = [e for e in self.events.get(domanda_id) if isinstance(e, LedgerEvent)]
+        if not events or not isinstance(events[0], DomandaRicevuta):
+            raise NotFound("domanda non trovata")
+        received = events[0]
+        try:
+            authorize(
+                richiesta.principal,
+                "intake.domanda.storia",
+                comune=received.comune,
+                area=received.area_utenza,
+            )
+        except OutOfScope:
+            raise NotFound("domanda non trovata") from None
+        self.registra_lettura(
+            richiesta,
+            received.persona_id,
+            "domanda",
+            domanda_id,
+            finalita,
+            "GET /api/intake/domande/{id}/storia",
+            received.comune,
+        )
+        return events
+
+    def _act(
+        self,
+        domanda_id: UUID,
+        richiesta: Richiesta,
+        atto: Atto,
+        versione_letta: int | None,
+        change: Callable[[Domanda], list[Any] | None],
+    ) -> Azione:
+        """Loads, checks, changes and saves a request (and what changes with it) in one
+        transaction. Without ``If-Match`` a concurrent change is retried on the new state
+        (the rules are checked again); with it, the caller gets 412."""
+        if atto.legal_basis not in codes.legal_bases():
+            raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
+        if atto.occurred_at is not None and atto.occurred_at > datetime.now(ROME) + CLOCK_SKEW:
+            raise FieldError(("body", "occurred_at"), "non può essere nel futuro")
+        for attempt in range(ATTEMPTS):
+            domanda = self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
+            _not_stale(domanda.version, versione_letta)
+            if atto.occurred_at is not None and atto.occurred_at < domanda.modified_on:
+                raise FieldError(
+                    ("body", "occurred_at"), "non può precedere l'ultimo atto della domanda"
+                )
+            context = richiesta.context(domanda.comune, atto.legal_basis, atto.occurred_at)
+            with acting(context):
+                others = change(domanda) or []
+            try:
+                recordings = self.save(domanda, *others)
+            except IntegrityError:
+                if versione_letta is not None or attempt == ATTEMPTS - 1:
+                    raise
+                continue
+            return Azione(domanda.id, recordings[-1].notification.id, domanda.version)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _domanda(self, domanda_id: UUID, principal: Principal, action: str) -> Domanda:
+        try:
+            found: object = self.repository.get(domanda_id)
+        except AggregateNotFoundError:
+            raise NotFound("domanda non trovata") from None
+        if not isinstance(found, Domanda):
+            raise NotFound("domanda non trovata")
+        try:
+            authorize(principal, action, comune=found.comune, area=found.area_utenza)
+        except OutOfScope:
+            raise NotFound("domanda non trovata") from None
+        return found
+
+    def _sportello(self, sportello_id: UUID, location: tuple[str | int, ...] | None) -> Sportello:
+        try:
+            found: object = self.repository.get(sportello_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, Sportello):
+            if location is None:
+                raise NotFound("sportello non trovato")
+            raise FieldError(location, "sportello sconosciuto")
+        return found
+
+    def _agenda(self, utente: str, giorno: date) -> Agenda:
+        identifier = agenda_id(utente, giorno)
+        try:
+            found: object = self.repository.get(identifier)
+        except AggregateNotFoundError:
+            return Agenda._create(Agenda.AgendaAperta, id=identifier, utente=utente, giorno=giorno)
+        assert isinstance(found, Agenda)
+        return found
+
+    def _resource(self, risorsa_id: UUID, location: tuple[str | int, ...]) -> None:
+        if self.directory is None:
+            raise Conflict("l'elenco della rete territoriale non è disponibile in questo servizio")
+        self.directory.require_available(risorsa_id, location)
 
     def registra_lettura(
         self,
@@ -176,7 +539,22 @@ def _dati_persona(persona: Persona) -> DatiPersona:
             "sesso": _sesso(persona),
             "luogo_nascita": persona.luogo_nascita,
             "cittadinanza": persona.cittadinanza,
+            "residenza": _residenza(persona),
         }
+    )
+
+
+def _residenza(persona: Persona) -> Residenza | None:
+    if (
+        persona.residenza_paese is None
+        and persona.residenza_comune_istat is None
+        and persona.residenza_indirizzo is None
+    ):
+        return None
+    return Residenza(
+        paese=persona.residenza_paese,
+        comune_istat=persona.residenza_comune_istat,
+        indirizzo=persona.residenza_indirizzo,
     )
 
 
@@ -199,3 +577,8 @@ def _profilo(command: RegistraDomanda, when: datetime) -> ProfiloStatistico:
             "area": command.area_utenza,
         }
     )
+
+
+def _not_stale(version: int, versione_letta: int | None) -> None:
+    if versione_letta is not None and versione_letta != version:
+        raise StaleVersion("la domanda è cambiata dopo la tua lettura: rileggila e riprova")

@@ -48,6 +48,15 @@ RULES: dict[str, Rule] = {
     "intake.domanda.legge": Rule(
         {"operatore": "comune", "assistente_sociale": "comune_area", "coordinatore": "comune"}
     ),
+    "intake.domanda.agisce": Rule(
+        {"operatore": "comune", "assistente_sociale": "comune_area", "coordinatore": "comune"}
+    ),
+    "intake.domanda.storia": Rule({"operatore": "comune", "coordinatore": "comune"}),
+    "intake.sportello.gestisce": Rule({"amministratore": "any"}),
+    "intake.sportello.legge": Rule(dict.fromkeys(USER_ROLES, "any")),
+    "intake.agenda.legge": Rule(
+        {"operatore": "comune", "assistente_sociale": "comune", "coordinatore": "comune"}
+    ),
     # The network directory is about organisations, not people: district-wide roles.
     "network.risorsa.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
     "network.collaborazione.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),

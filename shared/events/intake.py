@@ -6,11 +6,11 @@ section 3); after that a change is a new schema version with an upcaster.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
@@ -20,6 +20,8 @@ from shared.events.personal import (
     OptionalPersonalBelfiore,
     OptionalPersonalCountry,
     OptionalPersonalDate,
+    OptionalPersonalIstat,
+    OptionalPersonalStr,
     OptionalPersonalText,
     PersonaId,
     PersonalStr,
@@ -35,6 +37,38 @@ from shared.events.types import (
 )
 
 
+class Residenza(ValueModel):
+    """Where the person lives (SIUSS ``Indirizzo``): the country, and in Italy the ISTAT
+    code of the comune, from which the region follows."""
+
+    paese: OptionalPersonalCountry = None
+    comune_istat: OptionalPersonalIstat = None
+    indirizzo: OptionalPersonalText = None
+
+
+TipoRichiedente = Literal[
+    "familiare",
+    "conoscente",
+    "scuola",
+    "medico",
+    "forze_ordine",
+    "asl",
+    "servizio_sociale",
+    "altro_servizio",
+]
+
+
+class Richiedente(ValueModel):
+    """Who presented the request when it was not the person: a relative, a school, a doctor,
+    the police, the ASL. Names and contacts are personal data, under the person's key."""
+
+    tipo: TipoRichiedente
+    nome: OptionalPersonalStr = None
+    contatto: OptionalPersonalStr = None
+    risorsa_id: UUID | None = None
+    """The network resource that sent the person, when it is one."""
+
+
 class DatiPersona(ValueModel):
     """Who the request is about; every identifying field is personal data."""
 
@@ -46,6 +80,7 @@ class DatiPersona(ValueModel):
     luogo_nascita: OptionalPersonalBelfiore = None
     cittadinanza: OptionalPersonalCountry = None
     """ISO 3166-1 numeric (Italy 380); only its class goes in clear, in the profile."""
+    residenza: Residenza | None = None
 
 
 @catalogued
@@ -62,6 +97,10 @@ class DomandaRicevuta(LedgerEvent):
     area_utenza: AreaUtenza
     urgente: bool
     profilo: ProfiloStatistico
+    richiedente: Richiedente | None = None
+    """Who presented it, when not the person."""
+    sportello_id: UUID | None = None
+    """The desk that received it (its queue)."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -97,7 +136,7 @@ class AppuntamentoFissato(LedgerEvent):
     fine: AwareDatetime
     con: ShortText
     """User id of the social worker or operator met."""
-    sportello: ShortText
+    sportello_id: UUID
 
 
 @catalogued
@@ -127,6 +166,8 @@ class IstanzaIstruita(LedgerEvent):
 
     persona_id: PersonaId
     istanza_id: UUID
+    tipo: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{2,40}$")]
+    """Application type (``tipi_istanza.csv``), which sets the back-office deadline."""
     prestazione: CodicePrestazioneSiuss
     protocollo: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     scadenza: date
@@ -155,3 +196,51 @@ class DomandaChiusa(LedgerEvent):
     persona_id: PersonaId
     esito: Literal["informata", "orientata", "inviata", "presa_in_carico", "non_di_competenza"]
     nota: OptionalPersonalText = None
+
+
+class Fascia(ValueModel):
+    """An opening slot of a desk: a weekday (0 = Monday) and local times (Europe/Rome)."""
+
+    giorno: Annotated[int, Field(ge=0, le=6)]
+    dalle: time
+    alle: time
+
+
+@catalogued
+class SportelloIstituito(LedgerEvent):
+    """A front-office desk of the Segretariato sociale, in a comune."""
+
+    comune: CodiceBelfiore
+    nome: ShortText
+
+
+@catalogued
+class OrariSportelloDefiniti(LedgerEvent):
+    """The desk's weekly opening hours, replacing the previous ones."""
+
+    fasce: list[Fascia]
+
+
+@catalogued
+class AgendaAperta(LedgerEvent):
+    """A worker's agenda for one day, opened by its first booking."""
+
+    utente: ShortText
+    giorno: date
+
+
+@catalogued
+class FasciaAgendaOccupata(LedgerEvent):
+    """A slot of a worker's day taken by an appointment (the agenda forbids overlaps)."""
+
+    appuntamento_id: UUID
+    domanda_id: UUID
+    inizio: AwareDatetime
+    fine: AwareDatetime
+
+
+@catalogued
+class FasciaAgendaLiberata(LedgerEvent):
+    """A cancelled appointment gives its slot back."""
+
+    appuntamento_id: UUID

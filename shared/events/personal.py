@@ -58,5 +58,10 @@ OptionalPersonalText = Annotated[_Text | Erased | None, Personal()]
 OptionalPersonalDate = Annotated[date | Erased | None, Personal()]
 OptionalCodiceFiscale = Annotated[_CodiceFiscale | Erased | None, Personal()]
 OptionalPersonalBelfiore = Annotated[_Belfiore | Erased | None, Personal()]
+OptionalPersonalStr = Annotated[_Name | Erased | None, Personal()]
+OptionalPersonalIstat = Annotated[
+    Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | Erased | None, Personal()
+]
+"""The ISTAT code of a comune of residence: exact enough to help identify someone."""
 OptionalPersonalCountry = Annotated[int | Erased | None, Personal()]
 """An exact country (ISO 3166-1 numeric) can identify someone; its class goes in clear."""

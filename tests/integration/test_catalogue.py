@@ -4,7 +4,7 @@ the published JSON Schema describes every event."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -34,6 +34,11 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
         "persona.data_nascita",
         "persona.luogo_nascita",
         "persona.cittadinanza",
+        "persona.residenza.paese",
+        "persona.residenza.comune_istat",
+        "persona.residenza.indirizzo",
+        "richiedente.nome",
+        "richiedente.contatto",
     },
     "InformazioniFornite": {"note"},
     "DomandaOrientata": {"motivazione"},
@@ -60,15 +65,19 @@ def _at(data: Any, path: str) -> Any:
     return data
 
 
+def _personal_paths(model: Any, prefix: str = "") -> Iterator[str]:
+    for item in personal_plan(model):
+        if isinstance(item, NestedModel):
+            yield from _personal_paths(item.model, f"{prefix}{item.key}.")
+        else:
+            yield f"{prefix}{item.key}"
+
+
 def test_the_privacy_contract_matches_the_catalogue() -> None:
     """A personal marker removed from (or added to) the catalogue must be a visible decision."""
     declared = {}
     for name, cls in CATALOGUE.items():
-        paths = {
-            f"{item.key}.{leaf.key}" if isinstance(item, NestedModel) else item.key
-            for item in personal_plan(cls)
-            for leaf in (personal_plan(item.model) if isinstance(item, NestedModel) else [item])
-        }
+        paths = set(_personal_paths(cls))
         if paths:
             declared[name] = paths
     assert declared == PERSONAL_FIELDS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import types
 import typing
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -75,6 +75,8 @@ def _value(annotation: Any, name: str, metadata: list[Any], person_id: str) -> A
         return _text(name, metadata)
     if annotation is date:
         return date(2026, 11, 2)
+    if annotation is time:
+        return time(9, 0)
     if annotation is datetime or getattr(annotation, "__name__", "") == "AwareDatetime":
         return datetime.now(UTC) - timedelta(days=1)
     if annotation is UUID:
@@ -82,7 +84,15 @@ def _value(annotation: Any, name: str, metadata: list[Any], person_id: str) -> A
     raise TypeError(f"no sample for field {name}: {annotation!r}")
 
 
+PATTERNS = {r"^\d{6}$": "015108", r"^[A-Z0-9_]{2,40}$": "SAD"}
+"""Samples for pattern-constrained strings the catalogue uses beyond BY_NAME."""
+
+
 def _text(name: str, metadata: list[Any]) -> str:
+    for constraint in metadata:
+        pattern = getattr(constraint, "pattern", None)
+        if pattern in PATTERNS:
+            return PATTERNS[pattern]
     text = f"Testo di prova per {name}, con accenti: è così"
     for constraint in metadata:
         for limit in getattr(constraint, "metadata", [constraint]):
