@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from services.intake import api as intake_api
+from services.intake import api_actions as intake_actions_api
 from services.intake.application import IntakeApplication
 from services.network import api as network_api
 from services.network.application import NetworkApplication
@@ -202,6 +203,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     if runtime.intake is not None:
         app.include_router(intake_api.router(runtime.intake))
+        app.include_router(intake_actions_api.router(runtime.intake))
     if runtime.network is not None and runtime.network_queries is not None:
         app.include_router(network_api.router(runtime.network, runtime.network_queries))
     if runtime.reporting is not None:

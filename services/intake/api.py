@@ -17,6 +17,7 @@ from services.intake.schemas import AttoreOut, DomandaIn, DomandaOut, DomandaReg
 from shared import codes
 from shared.auth.richiesta import Richiesta
 from shared.events import Erased
+from shared.events.intake import Richiedente
 from shared.events.types import CodiceFinalita
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
@@ -35,15 +36,24 @@ def router(intake: IntakeApplication) -> APIRouter:
     def registra_domanda(
         body: DomandaIn, principal: CurrentPrincipal, request: Request, response: Response
     ) -> DomandaRegistrata:
+        residenza = body.persona.residenza
+        richiedente = body.richiedente
         command = RegistraDomanda(
             comune=body.comune,
             canale=body.canale,
-            persona=Persona(**body.persona.model_dump()),
+            persona=Persona(
+                **body.persona.model_dump(exclude={"residenza"}),
+                residenza_paese=residenza.paese if residenza else None,
+                residenza_comune_istat=residenza.comune_istat if residenza else None,
+                residenza_indirizzo=residenza.indirizzo if residenza else None,
+            ),
             bisogno=body.bisogno,
             area_utenza=body.area_utenza,
             urgente=body.urgente,
             occurred_at=body.occurred_at,
             legal_basis=body.base_giuridica or LEGAL_BASIS_REGISTRA,
+            richiedente=None if richiedente is None else Richiedente(**richiedente.model_dump()),
+            sportello_id=body.sportello_id,
         )
         registrata = intake.registra_domanda(
             command, Richiesta(principal, "api", correlation_id(request))

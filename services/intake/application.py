@@ -21,7 +21,7 @@ from shared.auth.richiesta import Richiesta
 from shared.calendar import deadline, is_public_holiday
 from shared.directory.lookup import ResourceDirectory
 from shared.errors import Conflict, FieldError, NotFound, StaleVersion
-from shared.events import acting, new_person_id
+from shared.events import Erased, acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
 from shared.events.envelope import CLOCK_SKEW, LedgerEvent
 from shared.events.intake import DatiPersona, DomandaRicevuta, Fascia, Residenza, Richiedente
@@ -67,6 +67,8 @@ class RegistraDomanda:
     legal_basis: str = LEGAL_BASIS_REGISTRA
     richiedente: Richiedente | None = None
     sportello_id: UUID | None = None
+    domanda_id: UUID | None = None
+    """An id chosen by the caller (the demo, an import): a second request with it is a 409."""
 
 
 @dataclass(frozen=True)
@@ -142,20 +144,26 @@ class IntakeApplication(LedgerApplication):
             cognome=persona.cognome,
             data_nascita=persona.data_nascita,
         )
+        if command.domanda_id is not None and self._exists(command.domanda_id):
+            raise Conflict("esiste già una domanda con questo identificativo")
+        fields: dict[str, Any] = {
+            "persona_id": persona_id,
+            "persona": _dati_persona(persona),
+            "comune": command.comune,
+            "canale": command.canale,
+            "bisogno": command.bisogno,
+            "area_utenza": command.area_utenza,
+            "urgente": command.urgente,
+            "profilo": _profilo(command, when),
+            "richiedente": command.richiedente,
+            "sportello_id": command.sportello_id,
+        }
         context = richiesta.context(command.comune, command.legal_basis, command.occurred_at)
         with acting(context):
-            domanda = Domanda(
-                persona_id=persona_id,
-                persona=_dati_persona(persona),
-                comune=command.comune,
-                canale=command.canale,
-                bisogno=command.bisogno,
-                area_utenza=command.area_utenza,
-                urgente=command.urgente,
-                profilo=_profilo(command, when),
-                richiedente=command.richiedente,
-                sportello_id=command.sportello_id,
-            )
+            if command.domanda_id is None:
+                domanda = Domanda(**fields)
+            else:
+                domanda = Domanda._create(Domanda.DomandaRicevuta, id=command.domanda_id, **fields)
             recordings = self.save(domanda)
         return Registrazione(domanda.id, recordings[-1].notification.id, persona_id)
 
@@ -475,6 +483,40 @@ class IntakeApplication(LedgerApplication):
             authorize(principal, action, comune=found.comune, area=found.area_utenza)
         except OutOfScope:
             raise NotFound("domanda non trovata") from None
+        return found
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def persone_per_elenco(
+        self, domanda_ids: list[UUID], richiesta: Richiesta, endpoint: str, finalita: str
+    ) -> dict[UUID, tuple[str | None, str | None]]:
+        """Names of the people of these requests, for a list a user is entitled to (the
+        caller checked it): one recorded read per person, before any name leaves."""
+        found: dict[UUID, tuple[str | None, str | None]] = {}
+        for domanda_id in domanda_ids:
+            events = list(self.events.get(domanda_id, lte=1))
+            received = events[0] if events else None
+            if not isinstance(received, DomandaRicevuta):
+                continue
+            self.registra_lettura(
+                richiesta,
+                received.persona_id,
+                "domanda",
+                domanda_id,
+                finalita,
+                endpoint,
+                received.comune,
+            )
+            persona = received.persona
+            found[domanda_id] = (
+                None if isinstance(persona.nome, Erased) else persona.nome,
+                None if isinstance(persona.cognome, Erased) else persona.cognome,
+            )
         return found
 
     def _sportello(self, sportello_id: UUID, location: tuple[str | int, ...] | None) -> Sportello:

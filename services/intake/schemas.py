@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import pycountry
@@ -22,7 +22,11 @@ from pydantic import (
 )
 
 from shared.events.envelope import CLOCK_SKEW
+from shared.events.intake import TipoRichiedente
 from shared.events.types import AreaUtenza, Canale
+from shared.identity.registers import comune_by_istat
+
+ITALIA = 380
 
 CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
@@ -44,6 +48,49 @@ Nome = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=
 Belfiore = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]\d{3}$")]
 
 
+def _istat(value: str) -> str:
+    if comune_by_istat(value) is None:
+        raise ValueError("codice ISTAT di comune sconosciuto")
+    return value
+
+
+class ResidenzaIn(BaseModel):
+    """Residence (SIUSS ``Indirizzo``): the country; for Italy the comune's ISTAT code."""
+
+    model_config = CONTRACT
+
+    paese: Annotated[int, AfterValidator(_country)] = Field(
+        description="ISO 3166-1 numerico (Italia 380)"
+    )
+    comune_istat: (
+        Annotated[StrictStr, StringConstraints(pattern=r"^\d{6}$"), AfterValidator(_istat)] | None
+    ) = Field(default=None, description="Codice ISTAT del comune (obbligatorio per l'Italia)")
+    indirizzo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | None = None
+
+    @field_validator("comune_istat")
+    @classmethod
+    def _italy_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("paese")
+        if country == ITALIA and value is None:
+            raise ValueError("obbligatorio per chi risiede in Italia")
+        if country is not None and country != ITALIA and value is not None:
+            raise ValueError("solo per chi risiede in Italia")
+        return value
+
+
+class RichiedenteIn(BaseModel):
+    """Who presents the request when it is not the person."""
+
+    model_config = CONTRACT
+
+    tipo: TipoRichiedente
+    nome: Nome | None = None
+    contatto: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | None = None
+    risorsa_id: UUID | None = Field(
+        default=None, description="La risorsa della rete che ha inviato la persona"
+    )
+
+
 class PersonaIn(BaseModel):
     """Who the request is about. A codice fiscale, when given, must agree with the birth date
     and sex given beside it."""
@@ -59,6 +106,7 @@ class PersonaIn(BaseModel):
     cittadinanza: Annotated[int, AfterValidator(_country)] | None = Field(
         default=None, description="ISO 3166-1 numerico (Italia 380)"
     )
+    residenza: ResidenzaIn | None = None
 
     @field_validator("data_nascita")
     @classmethod
@@ -112,6 +160,129 @@ class DomandaIn(BaseModel):
     base_giuridica: StrictStr | None = Field(
         default=None, description="Codice della base giuridica (predefinito: L328_ART22)."
     )
+    richiedente: RichiedenteIn | None = None
+    sportello_id: UUID | None = Field(default=None, description="Lo sportello che la riceve")
+
+
+class AttoIn(BaseModel):
+    """When an action happened (default now, never in the future) and its legal basis."""
+
+    model_config = CONTRACT
+
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="Quando è avvenuto (predefinito: ora); mai nel futuro."
+    )
+    base_giuridica: StrictStr | None = Field(
+        default=None, description="Codice della base giuridica (predefinito: L328_ART22)."
+    )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("non può essere nel futuro")
+        return value
+
+
+Testo = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+]
+Breve = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class InformazioniIn(AttoIn):
+    servizi: list[Breve] = Field(min_length=1, max_length=50)
+    note: Testo | None = None
+
+
+class OrientamentoIn(AttoIn):
+    risorsa_id: UUID
+    motivazione: Testo
+
+
+class AppuntamentoIn(AttoIn):
+    inizio: AwareDatetime
+    fine: AwareDatetime
+    con: Breve = Field(description="Utente dell'assistente sociale o dell'operatore")
+    sportello_id: UUID
+
+
+class EsitoAppuntamentoIn(AttoIn):
+    esito: Literal["svolto", "mancato"]
+
+
+class AnnullamentoIn(AttoIn):
+    motivo: Breve
+
+
+class IstanzaIn(AttoIn):
+    tipo: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z0-9_]{2,40}$")] = Field(
+        description="Tipo di istanza (tipi_istanza.csv): fissa la scadenza"
+    )
+    protocollo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=32)]
+
+
+class CompletamentoIn(AttoIn):
+    pass
+
+
+class InoltroIn(AttoIn):
+    area_utenza: AreaUtenza
+    motivo: Testo
+    urgente: StrictBool = False
+
+
+class ChiusuraIn(AttoIn):
+    esito: Literal["informata", "orientata", "inviata", "presa_in_carico", "non_di_competenza"]
+    nota: Testo | None = None
+
+
+class SportelloIn(BaseModel):
+    model_config = CONTRACT
+
+    comune: Belfiore
+    nome: Breve
+
+
+class FasciaIn(BaseModel):
+    model_config = CONTRACT
+
+    giorno: Annotated[int, Field(ge=0, le=6, description="0 = lunedì … 6 = domenica")]
+    dalle: time
+    alle: time
+
+
+class OrariIn(BaseModel):
+    model_config = CONTRACT
+
+    fasce: list[FasciaIn] = Field(max_length=50)
+
+
+class AzioneOut(BaseModel):
+    id: UUID
+    posizione: int
+    """Ledger position reached: pass it as ``attendi_posizione`` to read your write."""
+    versione: int
+    creato: UUID | None = None
+    """The appointment or application the action created."""
+
+
+class EventoOut(BaseModel):
+    tipo: str
+    versione: int
+    occurred_at: datetime
+    recorded_at: datetime | None
+    attore: AttoreOut
+    base_giuridica: str
+    fonte: str
+    dati: dict[str, Any]
+    """The event's own fields; personal ones decrypted (null once the person is erased)."""
+
+
+class StoriaOut(BaseModel):
+    id: UUID
+    versione: int
+    items: list[EventoOut]
 
 
 class DomandaRegistrata(BaseModel):

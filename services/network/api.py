@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import networkx as nx
-from fastapi import APIRouter, Body, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from services.network import hsds
 from services.network.application import Atto, NetworkApplication, Registrazione
@@ -54,6 +54,7 @@ from shared.events.network import Contatti, TipoRisorsa
 from shared.events.types import AreaUtenza, CodiceBelfiore
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
+from shared.web.etag import IfMatch, etag, version_from_if_match
 
 PREFIX = "/api/network"
 IMPORT_PATH = f"{PREFIX}/import/hsds"
@@ -64,27 +65,15 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Quanti elementi al massi
 Attendi = Annotated[
     int | None, Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro")
 ]
-IfMatch = Annotated[
-    str | None, Header(description='ETag della lettura (W/"versione"): 412 se superata')
-]
 
 
 def _atto(body: AttoIn) -> Atto:
     return Atto(body.occurred_at, body.base_giuridica or Atto.legal_basis)
 
 
-def _version(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":  # "*": any current version (RFC 9110)
-        return None
-    digits = if_match.removeprefix("W/").strip('"')
-    if not digits.isdigit():
-        raise FieldError(("header", "If-Match"), 'atteso un ETag della forma W/"versione"')
-    return int(digits)
-
-
 def _registrata(registrazione: Registrazione, response: Response, location: str) -> Registrata:
     response.headers["Location"] = location
-    response.headers["ETag"] = f'W/"{registrazione.versione}"'
+    response.headers["ETag"] = etag(registrazione.versione)
     return Registrata(
         id=registrazione.id, posizione=registrazione.posizione, versione=registrazione.versione
     )
@@ -212,7 +201,7 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         risorsa_id: UUID, principal: CurrentPrincipal, request: Request, response: Response
     ) -> RisorsaOut:
         risorsa = network.leggi_risorsa(risorsa_id, richiesta(principal, request))
-        response.headers["ETag"] = f'W/"{risorsa.version}"'
+        response.headers["ETag"] = etag(risorsa.version)
         return _risorsa_out(risorsa)
 
     @api.patch("/risorse/{risorsa_id}", response_model=Registrata)
@@ -236,7 +225,11 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         if not changes:
             raise FieldError(("body",), "nessun attributo da modificare")
         done = network.aggiorna(
-            risorsa_id, changes, richiesta(principal, request), _atto(body), _version(if_match)
+            risorsa_id,
+            changes,
+            richiesta(principal, request),
+            _atto(body),
+            version_from_if_match(if_match),
         )
         return _registrata(done, response, f"{PREFIX}/risorse/{done.id}")
 
@@ -250,7 +243,11 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         if_match: IfMatch = None,
     ) -> Registrata:
         done = network.conferma(
-            risorsa_id, body.nota, richiesta(principal, request), _atto(body), _version(if_match)
+            risorsa_id,
+            body.nota,
+            richiesta(principal, request),
+            _atto(body),
+            version_from_if_match(if_match),
         )
         return _registrata(done, response, f"{PREFIX}/risorse/{done.id}")
 
@@ -264,7 +261,11 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         if_match: IfMatch = None,
     ) -> Registrata:
         done = network.dismetti(
-            risorsa_id, body.motivo, richiesta(principal, request), _atto(body), _version(if_match)
+            risorsa_id,
+            body.motivo,
+            richiesta(principal, request),
+            _atto(body),
+            version_from_if_match(if_match),
         )
         return _registrata(done, response, f"{PREFIX}/risorse/{done.id}")
 
@@ -300,7 +301,7 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
             body.motivo,
             richiesta(principal, request),
             _atto(body),
-            _version(if_match),
+            version_from_if_match(if_match),
         )
         return _registrata(done, response, f"{PREFIX}/collaborazioni/{done.id}")
 

@@ -87,3 +87,13 @@ def comune_from_registers(belfiore: str, *, field: str = "belfiore") -> Register
     if all(str(period.get("province", "")).upper() != istat.provincia for period in current):
         raise IdentityError(field, "i registri nazionali non concordano sulla provincia")
     return istat.entry
+
+
+@cache
+def _by_istat() -> dict[str, RegisterEntry]:
+    return {record.entry.istat: record.entry for record in _istat_register().values()}
+
+
+def comune_by_istat(istat: str) -> RegisterEntry | None:
+    """A current comune by its six-digit ISTAT code (None when there is none)."""
+    return _by_istat().get(istat)
