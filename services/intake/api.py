@@ -13,20 +13,55 @@ from services.intake.application import (
     Persona,
     RegistraDomanda,
 )
-from services.intake.schemas import AttoreOut, DomandaIn, DomandaOut, DomandaRegistrata, PersonaOut
+from services.intake.schemas import (
+    AttoreOut,
+    DomandaIn,
+    DomandaOut,
+    DomandaRegistrata,
+    PersonaOut,
+    ResidenzaOut,
+    RichiedenteOut,
+)
 from shared import codes
 from shared.auth.richiesta import Richiesta
 from shared.events import Erased
-from shared.events.intake import Richiedente
+from shared.events.intake import Residenza, Richiedente
 from shared.events.types import CodiceFinalita
+from shared.identity.registers import comune_by_istat
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
+from shared.web.etag import etag
 
 PURPOSE_HELP = "Finalità della lettura (codici di finalita_accesso.csv)"
 
 
 def _clear(value: Any) -> Any:
     return None if isinstance(value, Erased) else value
+
+
+def _residenza(residenza: Residenza | None) -> ResidenzaOut | None:
+    if residenza is None:
+        return None
+    istat = _clear(residenza.comune_istat)
+    comune = comune_by_istat(istat) if istat else None
+    return ResidenzaOut(
+        paese=_clear(residenza.paese),
+        comune_istat=istat,
+        comune=comune.nome if comune else None,
+        regione=comune.regione if comune else None,
+        indirizzo=_clear(residenza.indirizzo),
+    )
+
+
+def _richiedente(richiedente: Richiedente | None) -> RichiedenteOut | None:
+    if richiedente is None:
+        return None
+    return RichiedenteOut(
+        tipo=richiedente.tipo,
+        nome=_clear(richiedente.nome),
+        contatto=_clear(richiedente.contatto),
+        risorsa_id=richiedente.risorsa_id,
+    )
 
 
 def router(intake: IntakeApplication) -> APIRouter:
@@ -74,7 +109,7 @@ def router(intake: IntakeApplication) -> APIRouter:
         event, version = intake.leggi_domanda(
             domanda_id, Richiesta(principal, "api", correlation_id(request)), finalita
         )
-        response.headers["ETag"] = f'W/"{version}"'
+        response.headers["ETag"] = etag(version)
         persona = event.persona
         return DomandaOut(
             id=event.originator_id,
@@ -91,8 +126,13 @@ def router(intake: IntakeApplication) -> APIRouter:
                 codice_fiscale=_clear(persona.codice_fiscale),
                 data_nascita=_clear(persona.data_nascita),
                 sesso=persona.sesso,
+                luogo_nascita=_clear(persona.luogo_nascita),
+                cittadinanza=_clear(persona.cittadinanza),
+                residenza=_residenza(persona.residenza),
                 cancellata=isinstance(persona.nome, Erased),
             ),
+            richiedente=_richiedente(event.richiedente),
+            sportello_id=event.sportello_id,
             attore=AttoreOut(
                 utente=event.actor.user, ruolo=event.actor.role, comune=event.actor.comune
             ),

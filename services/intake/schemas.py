@@ -297,6 +297,23 @@ class AttoreOut(BaseModel):
     comune: str | None
 
 
+class ResidenzaOut(BaseModel):
+    paese: int | None
+    comune_istat: str | None
+    comune: str | None
+    """The comune's name, from the ISTAT register."""
+    regione: str | None
+    """Follows from the comune (SIUSS needs it)."""
+    indirizzo: str | None
+
+
+class RichiedenteOut(BaseModel):
+    tipo: str
+    nome: str | None
+    contatto: str | None
+    risorsa_id: UUID | None
+
+
 class PersonaOut(BaseModel):
     persona_id: str
     nome: str | None
@@ -304,6 +321,9 @@ class PersonaOut(BaseModel):
     codice_fiscale: str | None
     data_nascita: date | None
     sesso: str | None
+    luogo_nascita: str | None = None
+    cittadinanza: int | None = None
+    residenza: ResidenzaOut | None = None
     cancellata: bool
     """True when the person was erased: their personal fields read as null."""
 
@@ -317,6 +337,8 @@ class DomandaOut(BaseModel):
     urgente: bool
     bisogno: str | None
     persona: PersonaOut
+    richiedente: RichiedenteOut | None = None
+    sportello_id: UUID | None = None
     attore: AttoreOut
     base_giuridica: str
     base_giuridica_descrizione: str

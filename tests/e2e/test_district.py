@@ -18,6 +18,12 @@ from kafka import KafkaConsumer, TopicPartition
 
 from shared.bus.consumer import FAULT_BEFORE_COMMIT
 from tests.support.district import Broker, District, make_district
+from tests.support.intake_flow import (
+    assert_history,
+    new_resource,
+    referrals_on_the_map,
+    run_intake_flow,
+)
 from tests.support.runtime import CONTRACT_BODY, run_cli
 
 
@@ -57,6 +63,7 @@ def test_requests_received_by_intake_reach_the_reporting_read_model(district: Di
     assert 'ambito_relay_lag_events{stream="intake"} 0.0' in metrics
     assert "ambito_consumer_lag_messages" in httpx.get(f"{district.url('reporting')}/metrics").text
     _network_flow(district)
+    _intake_flow(district)
     incremental = district.read_model()
     assert incremental == district.rebuilt_from_ledger()
     _assert_no_personal_data_on_kafka(district)
@@ -133,6 +140,16 @@ def _network_flow(district: District) -> None:
         )
         assert refused.status_code == 409  # accredited, but dismissed
         assert "dismessa" in refused.json()["detail"]
+
+
+def _intake_flow(district: District) -> None:
+    """The intake issue's flow on the intake process; its referral reaches the network
+    process's map through Kafka."""
+    planner = district.token("network", "ufficio.piano")
+    resource = new_resource(district.url("network"), planner)
+    outcome = run_intake_flow(district.url, district.token, resource)
+    assert_history(outcome)
+    assert referrals_on_the_map(district.url("network"), planner, resource) == 1
 
 
 def _gap(client: httpx.Client, comune: str, area: str) -> int | None:

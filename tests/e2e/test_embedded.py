@@ -13,6 +13,12 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.intake_flow import (
+    assert_history,
+    new_resource,
+    referrals_on_the_map,
+    run_intake_flow,
+)
 from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer, server
 
 
@@ -125,6 +131,28 @@ def test_serve_demo_keeps_the_network_directory_and_its_map(tmp_path: Path) -> N
             )
             assert again.status_code == 409  # a dismissed resource takes no new links
             assert "dismessa" in again.json()["detail"]
+    assert _verify(process).returncode == 0
+
+
+def test_serve_demo_runs_the_segretariato_flow_and_its_referral_reaches_the_map(
+    tmp_path: Path,
+) -> None:
+    """The intake issue's flow (tests/support/intake_flow.py) on the embedded server."""
+    with server(tmp_path) as process:
+        process.start(demo=True)
+
+        def url(_: str) -> str:
+            return process.url
+
+        def headers(_: str, username: str) -> dict[str, str]:
+            return _token(process.url, username)
+
+        network = process.url
+        resource = new_resource(network, headers("network", "ufficio.piano"))
+        outcome = run_intake_flow(url, headers, resource)
+        assert_history(outcome)
+        planner = headers("network", "ufficio.piano")
+        assert referrals_on_the_map(network, planner, resource) == 1
     assert _verify(process).returncode == 0
 
 
