@@ -17,7 +17,10 @@ from fastapi.responses import JSONResponse
 
 from services.intake import api as intake_api
 from services.intake import api_actions as intake_actions_api
+from services.intake import api_views as intake_views_api
 from services.intake.application import IntakeApplication
+from services.intake.projections import RegistriIntake
+from services.intake.queries import IntakeQueries
 from services.network import api as network_api
 from services.network.application import NetworkApplication
 from services.network.projections import MappaRete
@@ -53,6 +56,7 @@ class Runtime:
     identity: IdentityStore
     views: Engines
     intake: IntakeApplication | None = None
+    intake_queries: IntakeQueries | None = None
     network: NetworkApplication | None = None
     network_queries: NetworkQueries | None = None
     directory: ResourceDirectory | None = None
@@ -106,7 +110,7 @@ class Runtime:
 
 
 def projections() -> list[Projection]:
-    return [DomandePerComuneArea(), DirectoryProjection(), MappaRete()]
+    return [DomandePerComuneArea(), DirectoryProjection(), MappaRete(), RegistriIntake()]
 
 
 def _feed(
@@ -153,6 +157,9 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
         runtime.feeds.append(directory_feed)
         runtime.directory = ResourceDirectory(views)
     if "intake" in services:
+        registers_feed = _feed(RegistriIntake(), settings, views, district)
+        runtime.feeds.append(registers_feed)
+        runtime.intake_queries = IntakeQueries(views, registers_feed)
         runtime.intake = IntakeApplication(
             district.ledger("intake"),
             district.keystore,
@@ -204,6 +211,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     if runtime.intake is not None:
         app.include_router(intake_api.router(runtime.intake))
         app.include_router(intake_actions_api.router(runtime.intake))
+        if runtime.intake_queries is not None:
+            app.include_router(intake_views_api.router(runtime.intake, runtime.intake_queries))
     if runtime.network is not None and runtime.network_queries is not None:
         app.include_router(network_api.router(runtime.network, runtime.network_queries))
     if runtime.reporting is not None:

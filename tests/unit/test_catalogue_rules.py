@@ -31,7 +31,7 @@ def test_a_personal_field_must_admit_erasure() -> None:
 
 def test_nested_personal_fields_are_found() -> None:
     keys = {item.key for item in personal_plan(DomandaRicevuta)}
-    assert keys == {"persona", "bisogno"}
+    assert keys == {"persona", "bisogno", "richiedente"}
 
 
 def test_personal_data_in_a_dict_of_models_is_refused() -> None:

@@ -1,0 +1,289 @@
+"""The Segretariato sociale's read models: its registers of requests, appointments,
+applications and desks, fed by the intake ledger.
+
+Rows hold facts as they happened (UTC instants, the deadline date the application was given);
+"today", the day's queue, "due" and "overdue" are worked out when asked
+(``services.intake.queries``), in Europe/Rome, so a rebuild equals the incremental state.
+Personal fields arrive encrypted and are never stored here: rows hold ids, codes and times.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+    update,
+)
+
+from shared.projections.base import WireEvent
+
+metadata = MetaData()
+domande = Table(
+    "intake_domande",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("persona_id", String(20), nullable=False, index=True),
+    Column("comune", String(4), nullable=False, index=True),
+    Column("area_utenza", String(10), nullable=False),
+    Column("canale", String(20), nullable=False),
+    Column("urgente", Boolean, nullable=False),
+    Column("sportello_id", String(36), index=True),
+    Column("ricevuta_il", DateTime(timezone=True), nullable=False, index=True),
+    Column("stato", String(10), nullable=False),
+    Column("esito", String(30)),
+    Column("chiusa_il", DateTime(timezone=True)),
+    Column("inoltrata_il", DateTime(timezone=True)),
+    Column("versione", Integer, nullable=False),
+)
+"""One row per request: ``stato`` is ``aperta``, ``inoltrata`` (handed over, not yet
+closed) or ``chiusa`` (with its ``esito``)."""
+appuntamenti = Table(
+    "intake_appuntamenti",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("domanda_id", String(36), nullable=False, index=True),
+    Column("persona_id", String(20), nullable=False),
+    Column("con", String(200), nullable=False, index=True),
+    Column("sportello_id", String(36), nullable=False, index=True),
+    Column("inizio", DateTime(timezone=True), nullable=False, index=True),
+    Column("fine", DateTime(timezone=True), nullable=False),
+    Column("stato", String(10), nullable=False),
+    Column("comune", String(4), nullable=False),
+)
+"""One row per appointment: ``fissato``, ``svolto``, ``mancato`` or ``annullato``; the
+comune is the request's."""
+istanze = Table(
+    "intake_istanze",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("domanda_id", String(36), nullable=False, index=True),
+    Column("persona_id", String(20), nullable=False),
+    Column("comune", String(4), nullable=False, index=True),
+    Column("tipo", String(40), nullable=False),
+    Column("prestazione", String(10), nullable=False),
+    Column("protocollo", String(32), nullable=False),
+    Column("scadenza", Date, nullable=False, index=True),
+    Column("aperta_il", DateTime(timezone=True), nullable=False),
+    Column("completata_il", DateTime(timezone=True)),
+)
+"""One row per application, with the back-office deadline it was given when opened."""
+sportelli = Table(
+    "intake_sportelli",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("comune", String(4), nullable=False),
+    Column("nome", String(200), nullable=False),
+    Column("fasce", JSON, nullable=False),
+    Column("versione", Integer, nullable=False),
+)
+"""The desks and their weekly hours: ``[{giorno, dalle, alle}]``, local times (Europe/Rome),
+``giorno`` 0 = Monday. ``versione`` is the desk's, for ``If-Match`` on its hours."""
+
+
+def instant(value: str) -> datetime:
+    """A stored time as a UTC instant: SQLite keeps no offset, and would read a local time
+    back as UTC. A time without offset (none is recorded so) is taken as UTC."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+APPOINTMENT_OUTCOMES = {
+    "AppuntamentoSvolto": "svolto",
+    "AppuntamentoMancato": "mancato",
+    "AppuntamentoAnnullato": "annullato",
+}
+
+
+def _when(event: WireEvent) -> datetime:
+    return instant(event.data["occurred_at"])
+
+
+class RegistriIntake:
+    name = "intake.registri"
+    sources: tuple[str, ...] = ("intake",)
+    event_types = frozenset(
+        {
+            "DomandaRicevuta",
+            "InformazioniFornite",
+            "DomandaOrientata",
+            "AppuntamentoFissato",
+            "AppuntamentoSvolto",
+            "AppuntamentoMancato",
+            "AppuntamentoAnnullato",
+            "IstanzaIstruita",
+            "IstanzaCompletata",
+            "DomandaInoltrata",
+            "DomandaChiusa",
+            "SportelloIstituito",
+            "OrariSportelloDefiniti",
+        }
+    )
+    metadata = metadata
+
+    def apply(self, connection: Connection, event: WireEvent) -> None:
+        data = event.data
+        outcome = APPOINTMENT_OUTCOMES.get(event.type)
+        if outcome is not None:
+            self._appointment_outcome(connection, event, data, outcome)
+            return
+        handler = getattr(self, f"_{event.type}")
+        handler(connection, event, data)
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _DomandaRicevuta(  # noqa: N802 - named after the event
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        sportello = data.get("sportello_id")
+        connection.execute(
+            domande.insert().values(
+                id=event.aggregate_id,
+                persona_id=data["persona_id"],
+                comune=data["comune"],
+                area_utenza=data["area_utenza"],
+                canale=data["canale"],
+                urgente=bool(data["urgente"]),
+                sportello_id=None if sportello is None else str(sportello),
+                ricevuta_il=_when(event),
+                stato="aperta",
+                versione=int(data["aggregate_version"]),
+            )
+        )
+
+    def _touch(self, connection: Connection, event: WireEvent, **values: Any) -> None:
+        """Every event of a request moves its version (for ``If-Match`` after a list)."""
+        connection.execute(
+            update(domande)
+            .where(domande.c.id == event.aggregate_id)
+            .values(versione=int(event.data["aggregate_version"]), **values)
+        )
+
+    def _InformazioniFornite(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event)
+
+    def _DomandaOrientata(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event)
+
+    def _DomandaInoltrata(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event, stato="inoltrata", inoltrata_il=_when(event))
+
+    def _DomandaChiusa(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event, stato="chiusa", esito=data["esito"], chiusa_il=_when(event))
+
+    def _comune(self, connection: Connection, domanda_id: str) -> str:
+        """The request's comune: its DomandaRicevuta came first on the same stream."""
+        return str(
+            connection.execute(
+                select(domande.c.comune).where(domande.c.id == domanda_id)
+            ).scalar_one()
+        )
+
+    # -- appointments ------------------------------------------------------------------
+
+    def _AppuntamentoFissato(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        connection.execute(
+            appuntamenti.insert().values(
+                id=str(data["appuntamento_id"]),
+                domanda_id=event.aggregate_id,
+                persona_id=data["persona_id"],
+                con=data["con"],
+                sportello_id=str(data["sportello_id"]),
+                inizio=instant(data["inizio"]),
+                fine=instant(data["fine"]),
+                stato="fissato",
+                comune=self._comune(connection, event.aggregate_id),
+            )
+        )
+        self._touch(connection, event)
+
+    def _appointment_outcome(
+        self, connection: Connection, event: WireEvent, data: dict[str, Any], stato: str
+    ) -> None:
+        connection.execute(
+            update(appuntamenti)
+            .where(appuntamenti.c.id == str(data["appuntamento_id"]))
+            .values(stato=stato)
+        )
+        self._touch(connection, event)
+
+    # -- applications ------------------------------------------------------------------
+
+    def _IstanzaIstruita(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        connection.execute(
+            istanze.insert().values(
+                id=str(data["istanza_id"]),
+                domanda_id=event.aggregate_id,
+                persona_id=data["persona_id"],
+                comune=self._comune(connection, event.aggregate_id),
+                tipo=data["tipo"],
+                prestazione=data["prestazione"],
+                protocollo=data["protocollo"],
+                scadenza=date.fromisoformat(data["scadenza"]),
+                aperta_il=_when(event),
+            )
+        )
+        self._touch(connection, event)
+
+    def _IstanzaCompletata(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        connection.execute(
+            update(istanze)
+            .where(istanze.c.id == str(data["istanza_id"]))
+            .values(completata_il=instant(data["completata_il"]))
+        )
+        self._touch(connection, event)
+
+    # -- desks -------------------------------------------------------------------------
+
+    def _SportelloIstituito(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        connection.execute(
+            sportelli.insert().values(
+                id=event.aggregate_id,
+                comune=data["comune"],
+                nome=data["nome"],
+                fasce=[],
+                versione=int(data["aggregate_version"]),
+            )
+        )
+
+    def _OrariSportelloDefiniti(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        fasce = [
+            {"giorno": int(f["giorno"]), "dalle": f["dalle"], "alle": f["alle"]}
+            for f in data["fasce"]
+        ]
+        connection.execute(
+            update(sportelli)
+            .where(sportelli.c.id == event.aggregate_id)
+            .values(fasce=fasce, versione=int(data["aggregate_version"]))
+        )
