@@ -3,10 +3,12 @@ they only translate."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.intake.application import LEGAL_BASIS_REGISTRA, Atto, Azione, IntakeApplication
 from services.intake.schemas import (
@@ -54,24 +56,23 @@ def _azione(done: Azione, response: Response, location: str | None = None) -> Az
 
 
 def _clear(value: Any) -> Any:
-    """Erased personal values read as null; nested models as plain data."""
+    """Plain data, with erased personal values (at any depth) read as null."""
     if isinstance(value, Erased):
         return None
-    if isinstance(value, dict):
-        return {k: _clear(v) for k, v in value.items()}
+    if isinstance(value, BaseModel):
+        return {name: _clear(getattr(value, name)) for name in type(value).model_fields}
     if isinstance(value, list):
         return [_clear(v) for v in value]
+    if isinstance(value, UUID | datetime | date | time):
+        return value.isoformat() if not isinstance(value, UUID) else str(value)
     return value
 
 
 def _evento(event: LedgerEvent) -> EventoOut:
-    fields = {
+    data = {
         name: _clear(getattr(event, name))
         for name in type(event).model_fields
         if name not in ENVELOPE and name != "originator_topic"
-    }
-    data = {
-        k: v.model_dump(mode="json") if hasattr(v, "model_dump") else v for k, v in fields.items()
     }
     return EventoOut(
         tipo=event.event_type,
@@ -83,7 +84,7 @@ def _evento(event: LedgerEvent) -> EventoOut:
         ),
         base_giuridica=event.legal_basis,
         fonte=event.source,
-        dati=_clear(data),
+        dati=data,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,7 +40,8 @@ LEGAL_BASIS_REGISTRA = "L328_ART22"
 LEGAL_BASIS_LETTURA = "GDPR_9_2_G"
 PURPOSE_LETTURA = "SPORTELLO"
 APPOINTMENT_ROLES = frozenset({"assistente_sociale", "operatore"})
-ATTEMPTS = 3
+ATTEMPTS = 12
+"""Tries of an action without If-Match under concurrent writers, with a short random pause."""
 
 
 @dataclass(frozen=True)
@@ -468,6 +471,7 @@ class IntakeApplication(LedgerApplication):
             except IntegrityError:
                 if versione_letta is not None or attempt == ATTEMPTS - 1:
                     raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter only
                 continue
             return Azione(domanda.id, recordings[-1].notification.id, domanda.version)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -64,7 +64,11 @@ class ResidenzaIn(BaseModel):
     )
     comune_istat: (
         Annotated[StrictStr, StringConstraints(pattern=r"^\d{6}$"), AfterValidator(_istat)] | None
-    ) = Field(default=None, description="Codice ISTAT del comune (obbligatorio per l'Italia)")
+    ) = Field(
+        default=None,
+        validate_default=True,
+        description="Codice ISTAT del comune (obbligatorio per l'Italia)",
+    )
     indirizzo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | None = None
 
     @field_validator("comune_istat")
