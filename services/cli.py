@@ -223,10 +223,12 @@ def _create_demo(settings: Settings) -> bool:
         demo_to_build,
         load_demo_identities,
         mark_demo_complete,
-        record_demo_requests,
     )
+    from services.intake.demo import record_demo_intake
     from services.network.demo import record_demo_network
     from services.runtime import open_runtime
+    from shared.directory.projection import DirectoryProjection
+    from shared.projections.runner import ProjectionRunner
 
     try:
         if not demo_to_build(settings):
@@ -238,14 +240,19 @@ def _create_demo(settings: Settings) -> bool:
     runtime = open_runtime(settings)
     try:
         comuni = [c.belfiore for c in runtime.identity.district().comuni]
-        recorded = runtime.district.ledger("intake").recorder.select_notifications(
-            1, 10_000, topics=["DomandaRicevuta"]
-        )
-        assert runtime.intake is not None  # all services are open here
-        record_demo_requests(runtime.intake, comuni, already=len(recorded))
-        assert runtime.network is not None
+        assert runtime.network is not None  # all services are open here
         network_events = runtime.district.ledger("network").recorder.max_notification_id()
         record_demo_network(runtime.network, comuni, already=network_events or 0)
+        for feed in runtime.feeds:
+            # embedded mode: the directory's projection catches up with the network just
+            # recorded, so that intake checks its orientations against it (in district mode
+            # it is fed from Kafka once the services run; the demo then records them as known)
+            if isinstance(feed, ProjectionRunner) and isinstance(
+                feed.projection, DirectoryProjection
+            ):
+                feed.catch_up()
+        assert runtime.intake is not None
+        record_demo_intake(runtime.intake, comuni)
     finally:
         runtime.close()
     mark_demo_complete(settings)

@@ -10,11 +10,12 @@ a relative, a school, a doctor, the police, the ASL; a person who comes back (th
 codice fiscale, one person). People, names and numbers are fictitious.
 
 Everything is recorded through the service layer, as the demo ``operatore`` (the desks as
-the demo ``admin``), back-dated with ``Atto``. Three things go through the domain instead,
-with the same rules: the desks (their ids are fixed, their history predates the month),
-appointments that already took place (the service books only future ones) and, when the
-network directory's projection does not list the demo resources yet (district mode, whose
-projections are fed from Kafka once the services run), orientations to them.
+the demo ``admin``), back-dated with ``Atto``. Three things go through the domain instead:
+the desks (their ids are fixed, their history predates the month); appointments already
+past (the service books only future ones: the plan keeps them inside the desks' hours, on
+working days, and the workers' agendas refuse overlaps as they do for the service); and,
+when the network directory's projection does not list the demo resources yet (district
+mode, whose projections are fed from Kafka once the services run), orientations to them.
 
 The story is fixed; only its dates move with today (working days, Europe/Rome). Requests and
 desks have fixed ids and every action adds exactly one event to its request's stream, so an
@@ -760,6 +761,7 @@ def storie() -> list[Storia]:
                 Informa(("Contributo economico", "Assegno di inclusione (INPS)")),
                 Istruisci("CONTRIBUTO_ECONOMICO"),
                 Fissa("operatore", 2, futuro=True, durata=30),
+                Istruisci("BUONI_SPESA", dopo=1),
             ),
             chi=Chi(sesso="F", eta=(38, 48), paese=804),
         ),

@@ -30,7 +30,8 @@ def test_intake_records_requests_while_the_broker_is_down(tmp_path: Path) -> Non
             ready = client.get("/readyz")
         assert ready.status_code == 503
         # the relay, and the directory of the network that intake reads from Kafka
-        assert set(ready.json()["problemi"]) <= {"relay:intake", "proiezione:directory.risorse"}
+        feeds = {"proiezione:directory.risorse", "proiezione:intake.registri"}
+        assert set(ready.json()["problemi"]) <= {"relay:intake", *feeds}
         assert ready.json()["problemi"]["relay:intake"] == "in errore"
         metrics = client.get("/metrics").text
         assert 'ambito_relay_lag_events{stream="intake"} 1.0' in metrics
