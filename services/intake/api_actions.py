@@ -14,7 +14,6 @@ from services.intake.application import LEGAL_BASIS_REGISTRA, Atto, Azione, Inta
 from services.intake.schemas import (
     AnnullamentoIn,
     AppuntamentoIn,
-    AttoIn,
     AttoreOut,
     AzioneOut,
     ChiusuraIn,
@@ -36,6 +35,7 @@ from shared.events.intake import Fascia
 from shared.events.types import CodiceFinalita
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
+from shared.web.contract import AttoIn
 from shared.web.etag import IfMatch, etag, version_from_if_match
 
 PREFIX = "/api/intake"

@@ -16,7 +16,6 @@ from services.intake.application import PURPOSE_LETTURA, IntakeApplication
 from services.intake.queries import (
     IntakeQueries,
     IstanzaInElenco,
-    Pagina,
     StatoIstanze,
     VoceCoda,
     aware,
@@ -26,6 +25,7 @@ from shared.auth.richiesta import Richiesta
 from shared.events.types import CodiceBelfiore
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
+from shared.web.paging import next_link
 
 PREFIX = "/api/intake"
 CODA_ENDPOINT = f"GET {PREFIX}/coda"
@@ -146,13 +146,6 @@ class DomandePrecedentiOut(BaseModel):
     next: str | None
 
 
-def _next(request: Request, page: Pagina) -> str | None:
-    if page.next_offset is None:
-        return None
-    url = request.url.include_query_params(offset=page.next_offset)
-    return f"{url.path}?{url.query}"
-
-
 def _optional(moment: datetime | None) -> datetime | None:
     return None if moment is None else aware(moment)
 
@@ -202,7 +195,9 @@ def router(intake: IntakeApplication, queries: IntakeQueries) -> APIRouter:
         attendi_posizione: Attendi = None,
     ) -> SportelliOut:
         page = queries.sportelli(principal, comune, offset, limit, attendi_posizione)
-        return SportelliOut(items=[_sportello(r) for r in page.items], next=_next(request, page))
+        return SportelliOut(
+            items=[_sportello(r) for r in page.items], next=next_link(request, page)
+        )
 
     @api.get("/coda", response_model=CodaOut)
     def coda(
@@ -249,7 +244,7 @@ def router(intake: IntakeApplication, queries: IntakeQueries) -> APIRouter:
             sportello=SportelloBreve(id=desk["id"], comune=desk["comune"], nome=desk["nome"]),
             giorno=found.giorno,
             items=items,
-            next=_next(request, found.pagina),
+            next=next_link(request, found.pagina),
         )
 
     @api.get("/appuntamenti", response_model=AppuntamentiOut)
@@ -284,7 +279,7 @@ def router(intake: IntakeApplication, queries: IntakeQueries) -> APIRouter:
                 )
                 for r in page.items
             ],
-            next=_next(request, page),
+            next=next_link(request, page),
         )
 
     @api.get("/istanze", response_model=IstanzeOut)
@@ -302,7 +297,7 @@ def router(intake: IntakeApplication, queries: IntakeQueries) -> APIRouter:
         page = queries.istanze(principal, stato, offset, limit, attendi_posizione)
         tipi = codes.application_types()
         return IstanzeOut(
-            items=[_istanza(item, tipi) for item in page.items], next=_next(request, page)
+            items=[_istanza(item, tipi) for item in page.items], next=next_link(request, page)
         )
 
     @api.get("/domande/{domanda_id}/precedenti", response_model=DomandePrecedentiOut)
@@ -330,7 +325,7 @@ def router(intake: IntakeApplication, queries: IntakeQueries) -> APIRouter:
                 )
                 for r in page.items
             ],
-            next=_next(request, page),
+            next=next_link(request, page),
         )
 
     return api

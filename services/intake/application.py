@@ -174,28 +174,11 @@ class IntakeApplication(LedgerApplication):
         self, domanda_id: UUID, richiesta: Richiesta, finalita: str = PURPOSE_LETTURA
     ) -> tuple[DomandaRicevuta, int]:
         """The request as recorded, and its version; the read is recorded first."""
-        events = list(self.events.get(domanda_id))
-        if not events or not isinstance(events[0], DomandaRicevuta):
-            raise NotFound("domanda non trovata")
-        received = events[0]
-        try:
-            authorize(
-                richiesta.principal,
-                "intake.domanda.legge",
-                comune=received.comune,
-                area=received.area_utenza,
-            )
-        except OutOfScope:
-            raise NotFound("domanda non trovata") from None
-        self.registra_lettura(
-            richiesta,
-            received.persona_id,
-            "domanda",
-            domanda_id,
-            finalita,
-            "GET /api/intake/domande/{id}",
-            received.comune,
+        events = self._read(
+            domanda_id, richiesta, "intake.domanda.legge", "GET /api/intake/domande/{id}", finalita
         )
+        received = events[0]
+        assert isinstance(received, DomandaRicevuta)
         return received, events[-1].originator_version
 
     # -- desks -------------------------------------------------------------------------
@@ -417,16 +400,26 @@ class IntakeApplication(LedgerApplication):
         """Every event of the request, as recorded (personal fields decrypted, or Erased);
         readable by the operators of its comune and by coordinators; the read is recorded
         first."""
+        return self._read(
+            domanda_id,
+            richiesta,
+            "intake.domanda.storia",
+            "GET /api/intake/domande/{id}/storia",
+            finalita,
+        )
+
+    def _read(
+        self, domanda_id: UUID, richiesta: Richiesta, action: str, endpoint: str, finalita: str
+    ) -> list[LedgerEvent]:
+        """The request's events for a reader entitled to them (else 404); the read is recorded
+        before anything is returned."""
         events = [e for e in self.events.get(domanda_id) if isinstance(e, LedgerEvent)]
         if not events or not isinstance(events[0], DomandaRicevuta):
             raise NotFound("domanda non trovata")
         received = events[0]
         try:
             authorize(
-                richiesta.principal,
-                "intake.domanda.storia",
-                comune=received.comune,
-                area=received.area_utenza,
+                richiesta.principal, action, comune=received.comune, area=received.area_utenza
             )
         except OutOfScope:
             raise NotFound("domanda non trovata") from None
@@ -436,7 +429,7 @@ class IntakeApplication(LedgerApplication):
             "domanda",
             domanda_id,
             finalita,
-            "GET /api/intake/domande/{id}/storia",
+            endpoint,
             received.comune,
         )
         return events

@@ -9,19 +9,19 @@ time, in Europe/Rome.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, select, true
+from sqlalchemy import ColumnElement, and_, select, true
 
 from services.intake.projections import appuntamenti, domande, istanze, sportelli
 from shared.auth.policy import RULES, Forbidden, OutOfScope, authorize, visible_comuni
 from shared.auth.principal import Principal
 from shared.db import Engines
 from shared.errors import NotFound
+from shared.paging import Pagina, fetch_page, page_of
 from shared.projections.base import NotYetProjected, ProjectionFeed
 
 ROME = ZoneInfo("Europe/Rome")
@@ -50,24 +50,6 @@ def day_bounds(giorno: date) -> tuple[datetime, datetime]:
     start = datetime.combine(giorno, time(0), ROME)
     end = datetime.combine(giorno + timedelta(days=1), time(0), ROME)
     return start.astimezone(UTC), end.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class Pagina:
-    items: list[Any]
-    next_offset: int | None
-
-
-def _page(rows: Sequence[Any], offset: int, limit: int) -> Pagina:
-    more = len(rows) > offset + limit
-    return Pagina(list(rows[offset : offset + limit]), offset + limit if more else None)
-
-
-def _fetch(connection: Connection, query: Select[Any], offset: int, limit: int) -> Pagina:
-    """One page, paged by the database (one row more tells whether another page follows)."""
-    rows = connection.execute(query.offset(offset).limit(limit + 1)).all()
-    more = len(rows) > limit
-    return Pagina(list(rows[:limit]), offset + limit if more else None)
 
 
 @dataclass(frozen=True)
@@ -169,7 +151,7 @@ class IntakeQueries:
         if comune is not None:
             query = query.where(sportelli.c.comune == comune)
         with self.views.reader.connect() as connection:
-            page = _fetch(connection, query, offset, limit)
+            page = fetch_page(connection, query, offset, limit)
         return Pagina([r._mapping for r in page.items], page.next_offset)
 
     def sportello(self, sportello_id: str) -> Any:
@@ -257,7 +239,7 @@ class IntakeQueries:
             )
             for r in arrived
         ]
-        return Coda(desk, day, _page(entries, offset, limit))
+        return Coda(desk, day, page_of(entries, offset, limit))
 
     # -- agendas -----------------------------------------------------------------------
 
@@ -288,7 +270,7 @@ class IntakeQueries:
             .order_by(a.inizio, a.id)
         )
         with self.views.reader.connect() as connection:
-            page = _fetch(connection, query, offset, limit)
+            page = fetch_page(connection, query, offset, limit)
         return Pagina([r._mapping for r in page.items], page.next_offset)
 
     # -- back-office deadlines ---------------------------------------------------------
@@ -324,7 +306,7 @@ class IntakeQueries:
             elif stato == "scadute":
                 query = query.where(i.scadenza < oggi)
         with self.views.reader.connect() as connection:
-            page = _fetch(connection, query, offset, limit)
+            page = fetch_page(connection, query, offset, limit)
         items = []
         for row in page.items:
             if row.completata_il is None:
@@ -389,5 +371,5 @@ class IntakeQueries:
         if escludi is not None:
             query = query.where(d.id != escludi)
         with self.views.reader.connect() as connection:
-            page = _fetch(connection, query, offset, limit)
+            page = fetch_page(connection, query, offset, limit)
         return Pagina([r._mapping for r in page.items], page.next_offset)

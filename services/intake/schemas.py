@@ -12,7 +12,6 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictStr,
@@ -25,10 +24,9 @@ from shared.events.envelope import CLOCK_SKEW
 from shared.events.intake import TipoRichiedente
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.registers import comune_by_istat
+from shared.web.contract import CONTRACT, AttoIn
 
 ITALIA = 380
-
-CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 def _codice_fiscale(value: str) -> str:
@@ -166,26 +164,6 @@ class DomandaIn(BaseModel):
     )
     richiedente: RichiedenteIn | None = None
     sportello_id: UUID | None = Field(default=None, description="Lo sportello che la riceve")
-
-
-class AttoIn(BaseModel):
-    """When an action happened (default now, never in the future) and its legal basis."""
-
-    model_config = CONTRACT
-
-    occurred_at: AwareDatetime | None = Field(
-        default=None, description="Quando è avvenuto (predefinito: ora); mai nel futuro."
-    )
-    base_giuridica: StrictStr | None = Field(
-        default=None, description="Codice della base giuridica (predefinito: L328_ART22)."
-    )
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _not_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValueError("non può essere nel futuro")
-        return value
 
 
 Testo = Annotated[

@@ -16,13 +16,11 @@ from services.network.mappa import Periodo
 from services.network.queries import (
     FiltroRisorse,
     NetworkQueries,
-    Pagina,
     graphml,
     today,
 )
 from services.network.schemas import (
     AnalisiOut,
-    AttoIn,
     CollaborazioneIn,
     CollaborazioneOut,
     CollaborazioniOut,
@@ -54,7 +52,9 @@ from shared.events.network import Contatti, TipoRisorsa
 from shared.events.types import AreaUtenza, CodiceBelfiore
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
+from shared.web.contract import AttoIn
 from shared.web.etag import IfMatch, etag, version_from_if_match
+from shared.web.paging import next_link
 
 PREFIX = "/api/network"
 IMPORT_PATH = f"{PREFIX}/import/hsds"
@@ -77,13 +77,6 @@ def _registrata(registrazione: Registrazione, response: Response, location: str)
     return Registrata(
         id=registrazione.id, posizione=registrazione.posizione, versione=registrazione.versione
     )
-
-
-def _next(request: Request, page: Pagina) -> str | None:
-    if page.next_offset is None:
-        return None
-    url = request.url.include_query_params(offset=page.next_offset)
-    return f"{url.path}?{url.query}"
 
 
 def _risorsa_out(risorsa: Risorsa) -> RisorsaOut:
@@ -194,7 +187,7 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
     ) -> RisorseOut:
         filtro = FiltroRisorse(tipo, comune, area, stato, da_rivedere, testo)
         page = queries.risorse(principal, filtro, offset, limit, attendi_posizione)
-        return RisorseOut(items=[_elenco_out(r) for r in page.items], next=_next(request, page))
+        return RisorseOut(items=[_elenco_out(r) for r in page.items], next=next_link(request, page))
 
     @api.get("/risorse/{risorsa_id}", response_model=RisorsaOut)
     def leggi_risorsa(
@@ -325,7 +318,7 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         )
         return CollaborazioniOut(
             items=[CollaborazioneOut.model_validate(dict(r)) for r in page.items],
-            next=_next(request, page),
+            next=next_link(request, page),
         )
 
     @api.get("/collaborazioni/{collaborazione_id}", response_model=CollaborazioneOut)
@@ -361,7 +354,7 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         page = queries.incontri(principal, offset, limit, attendi_posizione)
         return IncontriOut(
             items=[IncontroOut.model_validate(dict(r)) for r in page.items],
-            next=_next(request, page),
+            next=next_link(request, page),
         )
 
     @api.get("/incontri/{incontro_id}", response_model=IncontroOut)
@@ -399,7 +392,7 @@ def router(network: NetworkApplication, queries: NetworkQueries) -> APIRouter:
         )
         return ControlliOut(
             items=[ControlloOut.model_validate(dict(r)) for r in page.items],
-            next=_next(request, page),
+            next=next_link(request, page),
         )
 
     @api.get("/controlli/{controllo_id}", response_model=ControlloOut)

@@ -7,7 +7,6 @@ event; they follow the policy's roles all the same.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from shared.db import Engines
 from shared.directory.lookup import RisorsaInElenco, from_row, local_date
 from shared.directory.projection import risorse
 from shared.errors import NotFound
+from shared.paging import Pagina, page_of
 from shared.projections.base import NotYetProjected, ProjectionFeed
 
 ROME = ZoneInfo("Europe/Rome")
@@ -60,17 +60,6 @@ class FiltroRisorse:
             self.testo is None or self.testo.casefold() in risorsa.nome.casefold(),
         )
         return all(checks)
-
-
-@dataclass(frozen=True)
-class Pagina:
-    items: list[Any]
-    next_offset: int | None
-
-
-def _page(rows: Sequence[Any], offset: int, limit: int) -> Pagina:
-    more = len(rows) > offset + limit
-    return Pagina(list(rows[offset : offset + limit]), offset + limit if more else None)
 
 
 class NetworkQueries:
@@ -109,7 +98,7 @@ class NetworkQueries:
         authorize(principal, "network.elenco.legge")
         self.wait(attendi_posizione, map=False)
         oggi = today()
-        return _page([r for r in self.directory() if filtro.admits(r, oggi)], offset, limit)
+        return page_of([r for r in self.directory() if filtro.admits(r, oggi)], offset, limit)
 
     def collaborazioni(
         self,
@@ -137,7 +126,7 @@ class NetworkQueries:
             )
             and (risorsa is None or risorsa in r.parti)
         ]
-        return _page(selected, offset, limit)
+        return page_of(selected, offset, limit)
 
     def registro(
         self,
@@ -173,7 +162,7 @@ class NetworkQueries:
                 r._mapping
                 for r in connection.execute(select(table).order_by(table.c.data.desc(), table.c.id))
             ]
-        return _page(rows, offset, limit)
+        return page_of(rows, offset, limit)
 
     def controlli(
         self,
@@ -191,7 +180,7 @@ class NetworkQueries:
             query = query.where(table.c.risorsa_id == risorsa)
         with self.views.reader.connect() as connection:
             rows = [r._mapping for r in connection.execute(query)]
-        return _page(rows, offset, limit)
+        return page_of(rows, offset, limit)
 
     def analisi(
         self, principal: Principal, periodo: mappa.Periodo, attendi_posizione: int | None = None

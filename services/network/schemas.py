@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StrictStr,
     StringConstraints,
-    field_validator,
 )
 
-from shared.events.envelope import CLOCK_SKEW
 from shared.events.network import ServizioDistretto, TipoRisorsa
 from shared.events.types import AreaUtenza, CodiceBelfiore, CodicePrestazioneSiuss
-
-CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
+from shared.web.contract import CONTRACT, AttoIn
 
 Short = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Long = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -44,26 +39,6 @@ class ContattiIn(BaseModel):
     email: Short | None = None
     indirizzo: Short | None = None
     sito: Short | None = None
-
-
-class AttoIn(BaseModel):
-    """When the act happened (default now, never in the future) and its legal basis."""
-
-    model_config = CONTRACT
-
-    occurred_at: AwareDatetime | None = Field(
-        default=None, description="Quando è avvenuto (predefinito: ora); mai nel futuro."
-    )
-    base_giuridica: StrictStr | None = Field(
-        default=None, description="Codice della base giuridica (predefinito: L328_ART19)."
-    )
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _not_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValueError("non può essere nel futuro")
-        return value
 
 
 class RisorsaIn(AttoIn):
