@@ -1,9 +1,12 @@
 """The demo district (design section 4): identities, settings and a history of requests.
 
 A demo data directory says so in its settings store (the demo flag); demo accounts work
-only there. Everything is recorded through the real service layer, as the demo users: the
-territorial network (``services.network.demo``), then the Segretariato sociale's desks and
-its month of requests (``services.intake.demo``, which orients people to that network).
+only there. Everything is recorded as the demo users, through the service layer where it
+allows the act: the territorial network (``services.network.demo``), then the Segretariato
+sociale's desks and its month of requests (``services.intake.demo``). Three kinds of act go
+through the domain instead, because the service layer only accepts them as they happen: the
+desks dated weeks back, appointments in the past (held or missed), and orientations in
+district mode before the directory projection is fed.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def _richiedente(richiedente: Richiedente | None) -> RichiedenteOut | None:
     if richiedente is None:
         return None
     return RichiedenteOut(
-        tipo=richiedente.tipo,
+        tipo=_clear(richiedente.tipo),
         nome=_clear(richiedente.nome),
         contatto=_clear(richiedente.contatto),
         risorsa_id=richiedente.risorsa_id,

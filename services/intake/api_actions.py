@@ -94,9 +94,6 @@ def router(intake: IntakeApplication) -> APIRouter:
     def richiesta(principal: CurrentPrincipal, request: Request) -> Richiesta:
         return Richiesta(principal, "api", correlation_id(request))
 
-    def domanda(domanda_id: UUID) -> str:
-        return f"{PREFIX}/domande/{domanda_id}"
-
     @api.post("/domande/{domanda_id}/informazioni", response_model=AzioneOut)
     def informa(
         domanda_id: UUID,
@@ -158,7 +155,7 @@ def router(intake: IntakeApplication) -> APIRouter:
             _atto(body),
             version_from_if_match(if_match),
         )
-        return _azione(done, response, f"{domanda(domanda_id)}/storia")
+        return _azione(done, response)
 
     @api.post(
         "/domande/{domanda_id}/appuntamenti/{appuntamento_id}/esito", response_model=AzioneOut
@@ -226,7 +223,7 @@ def router(intake: IntakeApplication) -> APIRouter:
             _atto(body),
             version_from_if_match(if_match),
         )
-        return _azione(done, response, f"{domanda(domanda_id)}/storia")
+        return _azione(done, response)
 
     @api.post("/domande/{domanda_id}/istanze/{istanza_id}/completamento", response_model=AzioneOut)
     def completa_istanza(
@@ -308,7 +305,7 @@ def router(intake: IntakeApplication) -> APIRouter:
         body: SportelloIn, principal: CurrentPrincipal, request: Request, response: Response
     ) -> AzioneOut:
         done = intake.istituisci_sportello(body.comune, body.nome, richiesta(principal, request))
-        return _azione(done, response, f"{PREFIX}/sportelli/{done.id}")
+        return _azione(done, response, f"{PREFIX}/sportelli?comune={body.comune}")
 
     @api.put("/sportelli/{sportello_id}/orari", response_model=AzioneOut)
     def definisci_orari(
@@ -323,6 +320,6 @@ def router(intake: IntakeApplication) -> APIRouter:
         done = intake.definisci_orari(
             sportello_id, fasce, richiesta(principal, request), version_from_if_match(if_match)
         )
-        return _azione(done, response, f"{PREFIX}/sportelli/{done.id}")
+        return _azione(done, response)
 
     return api

@@ -310,6 +310,17 @@ def router(intake: IntakeApplication, queries: IntakeQueries) -> APIRouter:
         attendi_posizione: Attendi = None,
     ) -> DomandePrecedentiOut:
         page = queries.precedenti(principal, str(domanda_id), offset, limit, attendi_posizione)
+        if page.items:  # a person's history of requests is personal data: the read is recorded
+            row = queries.domanda(principal, str(domanda_id))
+            intake.registra_lettura(
+                Richiesta(principal, "api", correlation_id(request)),
+                row["persona_id"],
+                "domande_precedenti",
+                domanda_id,
+                "SPORTELLO",
+                "GET /api/intake/domande/{id}/precedenti",
+                row["comune"],
+            )
         return DomandePrecedentiOut(
             items=[
                 DomandaPrecedenteOut(

@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.intake.domain import Agenda, Domanda, Sportello, agenda_id
 from shared import codes
-from shared.auth.policy import OutOfScope, authorize
+from shared.auth.policy import OutOfScope, authorize, require_role
 from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
 from shared.calendar import deadline, is_public_holiday
@@ -135,7 +135,11 @@ class IntakeApplication(LedgerApplication):
             area=command.area_utenza,
         )
         if command.sportello_id is not None:
-            self._sportello(command.sportello_id, ("body", "sportello_id"))
+            desk = self._sportello(command.sportello_id, ("body", "sportello_id"))
+            if desk.comune != command.comune:
+                raise FieldError(("body", "sportello_id"), "sportello di un altro comune")
+        if command.domanda_id is not None and self._exists(command.domanda_id):
+            raise Conflict("esiste già una domanda con questo identificativo")
         richiedente = command.richiedente
         if richiedente is not None and richiedente.risorsa_id is not None:
             self._resource(richiedente.risorsa_id, ("body", "richiedente", "risorsa_id"))
@@ -147,8 +151,6 @@ class IntakeApplication(LedgerApplication):
             cognome=persona.cognome,
             data_nascita=persona.data_nascita,
         )
-        if command.domanda_id is not None and self._exists(command.domanda_id):
-            raise Conflict("esiste già una domanda con questo identificativo")
         fields: dict[str, Any] = {
             "persona_id": persona_id,
             "persona": _dati_persona(persona),
@@ -232,6 +234,7 @@ class IntakeApplication(LedgerApplication):
         versione_letta: int | None = None,
     ) -> Azione:
         """Only to a resource the network directory lists as active (its projection)."""
+        self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
         self._resource(risorsa_id, ("body", "risorsa_id"))
         return self._act(
             domanda_id,
@@ -254,7 +257,8 @@ class IntakeApplication(LedgerApplication):
     ) -> Azione:
         """Inside the desk's opening hours, not on a public holiday, and never two
         appointments of one worker at once (the worker's agenda of the day, saved with the
-        request in one transaction)."""
+        request in one transaction). The desk and the worker must serve the request's comune."""
+        domanda = self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
         start, end = inizio.astimezone(ROME), fine.astimezone(ROME)
         if end <= start:
             raise FieldError(("body", "fine"), "deve seguire l'inizio")
@@ -265,7 +269,11 @@ class IntakeApplication(LedgerApplication):
         worker = self.staff(con)
         if worker is None or not worker.active or worker.role not in APPOINTMENT_ROLES:
             raise FieldError(("body", "con"), "operatore o assistente sociale sconosciuto")
+        if domanda.comune not in worker.comuni:
+            raise FieldError(("body", "con"), "non lavora per il comune della domanda")
         sportello = self._sportello(sportello_id, ("body", "sportello_id"))
+        if sportello.comune != domanda.comune:
+            raise FieldError(("body", "sportello_id"), "sportello di un altro comune")
         if is_public_holiday(start.date()):
             raise Conflict("lo sportello è chiuso nei giorni festivi")
         if not sportello.aperto(start.weekday(), start.time(), end.time()):
@@ -309,9 +317,11 @@ class IntakeApplication(LedgerApplication):
         atto: Atto = Atto(),
         versione_letta: int | None = None,
     ) -> Azione:
+        when = (atto.occurred_at or datetime.now(ROME)).astimezone(ROME)
+
         def cancel(domanda: Domanda) -> list[Any]:
             booked = domanda.appuntamento(appuntamento_id)
-            domanda.annulla_appuntamento(appuntamento_id, motivo)
+            domanda.annulla_appuntamento(appuntamento_id, motivo, when)
             agenda = self._agenda(booked.con, booked.inizio.astimezone(ROME).date())
             agenda.libera(appuntamento_id)
             return [agenda]
@@ -413,6 +423,7 @@ class IntakeApplication(LedgerApplication):
     ) -> list[LedgerEvent]:
         """The request's events for a reader entitled to them (else 404); the read is recorded
         before anything is returned."""
+        require_role(richiesta.principal, action)
         events = [e for e in self.events.get(domanda_id) if isinstance(e, LedgerEvent)]
         if not events or not isinstance(events[0], DomandaRicevuta):
             raise NotFound("domanda non trovata")
@@ -449,6 +460,7 @@ class IntakeApplication(LedgerApplication):
             raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
         if atto.occurred_at is not None and atto.occurred_at > datetime.now(ROME) + CLOCK_SKEW:
             raise FieldError(("body", "occurred_at"), "non può essere nel futuro")
+        require_role(richiesta.principal, "intake.domanda.agisce")
         for attempt in range(ATTEMPTS):
             domanda = self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
             _not_stale(domanda.version, versione_letta)
@@ -462,7 +474,9 @@ class IntakeApplication(LedgerApplication):
             try:
                 recordings = self.save(domanda, *others)
             except IntegrityError:
-                if versione_letta is not None or attempt == ATTEMPTS - 1:
+                # the request or the worker's agenda moved meanwhile: check everything again
+                # on the new state (a stale If-Match then answers 412)
+                if attempt == ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter only
                 continue
@@ -470,6 +484,7 @@ class IntakeApplication(LedgerApplication):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _domanda(self, domanda_id: UUID, principal: Principal, action: str) -> Domanda:
+        require_role(principal, action)
         try:
             found: object = self.repository.get(domanda_id)
         except AggregateNotFoundError:
@@ -493,27 +508,33 @@ class IntakeApplication(LedgerApplication):
         self, domanda_ids: list[UUID], richiesta: Richiesta, endpoint: str, finalita: str
     ) -> dict[UUID, tuple[str | None, str | None]]:
         """Names of the people of these requests, for a list a user is entitled to (the
-        caller checked it): one recorded read per person, before any name leaves."""
+        caller checked it): one recorded read per person, all saved before any name leaves."""
         found: dict[UUID, tuple[str | None, str | None]] = {}
+        reads: list[DatiPersonaliLetti] = []
         for domanda_id in domanda_ids:
             events = list(self.events.get(domanda_id, lte=1))
             received = events[0] if events else None
             if not isinstance(received, DomandaRicevuta):
                 continue
-            self.registra_lettura(
-                richiesta,
-                received.persona_id,
-                "domanda",
-                domanda_id,
-                finalita,
-                endpoint,
-                received.comune,
+            reads.append(
+                self._read_event(
+                    richiesta,
+                    received.persona_id,
+                    "domanda",
+                    domanda_id,
+                    finalita,
+                    endpoint,
+                    received.comune,
+                )
             )
             persona = received.persona
             found[domanda_id] = (
                 None if isinstance(persona.nome, Erased) else persona.nome,
                 None if isinstance(persona.cognome, Erased) else persona.cognome,
             )
+        if reads:
+            self.save(*reads)
+            PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc(len(reads))
         return found
 
     def _sportello(self, sportello_id: UUID, location: tuple[str | int, ...] | None) -> Sportello:
@@ -552,8 +573,23 @@ class IntakeApplication(LedgerApplication):
         comune: str | None,
     ) -> None:
         """Every read of personal data leaves an event, before the data leaves the service."""
+        self.save(
+            self._read_event(richiesta, persona_id, oggetto, oggetto_id, finalita, endpoint, comune)
+        )
+        PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc()
+
+    def _read_event(
+        self,
+        richiesta: Richiesta,
+        persona_id: str | None,
+        oggetto: str,
+        oggetto_id: UUID,
+        finalita: str,
+        endpoint: str,
+        comune: str | None,
+    ) -> DatiPersonaliLetti:
         with acting(richiesta.context(comune, LEGAL_BASIS_LETTURA)):
-            read = DatiPersonaliLetti.model_validate(
+            return DatiPersonaliLetti.model_validate(
                 {
                     "aggregate_id": uuid4(),
                     "aggregate_version": 1,
@@ -564,8 +600,6 @@ class IntakeApplication(LedgerApplication):
                     "endpoint": endpoint,
                 }
             )
-        self.save(read)
-        PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc()
 
 
 def _dati_persona(persona: Persona) -> DatiPersona:
@@ -620,4 +654,4 @@ def _profilo(command: RegistraDomanda, when: datetime) -> ProfiloStatistico:
 
 def _not_stale(version: int, versione_letta: int | None) -> None:
     if versione_letta is not None and versione_letta != version:
-        raise StaleVersion("la domanda è cambiata dopo la tua lettura: rileggila e riprova")
+        raise StaleVersion("il dato è cambiato dopo la tua lettura: rileggilo e riprova")

@@ -159,8 +159,11 @@ class Domanda(LedgerAggregate):
         kind = self.AppuntamentoSvolto if svolto else self.AppuntamentoMancato
         self.trigger_event(kind, persona_id=self.persona_id, appuntamento_id=appuntamento_id)
 
-    def annulla_appuntamento(self, appuntamento_id: UUID, motivo: str) -> None:
-        self._booked(appuntamento_id)
+    def annulla_appuntamento(self, appuntamento_id: UUID, motivo: str, adesso: datetime) -> None:
+        """Only before it starts: from then on it is held or missed, never cancelled."""
+        found = self._booked(appuntamento_id)
+        if adesso >= found.inizio:
+            raise Conflict("l'appuntamento è già iniziato: registralo come svolto o mancato")
         self.trigger_event(
             self.AppuntamentoAnnullato,
             persona_id=self.persona_id,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pycountry
 from codicefiscale import codicefiscale
@@ -27,6 +29,7 @@ from shared.identity.registers import comune_by_istat
 from shared.web.contract import CONTRACT, AttoIn
 
 ITALIA = 380
+ROME = ZoneInfo("Europe/Rome")
 
 
 def _codice_fiscale(value: str) -> str:
@@ -115,7 +118,7 @@ class PersonaIn(BaseModel):
     def _birth_date(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is None:
             return None
-        if value > date.today():
+        if value > datetime.now(ROME).date():
             raise ValueError("la data di nascita non può essere nel futuro")
         code = info.data.get("codice_fiscale")
         if code:
@@ -230,14 +233,38 @@ class FasciaIn(BaseModel):
     model_config = CONTRACT
 
     giorno: Annotated[int, Field(ge=0, le=6, description="0 = lunedì … 6 = domenica")]
-    dalle: time
-    alle: time
+    dalle: time = Field(description="Ora locale (Europe/Rome), senza fuso")
+    alle: time = Field(description="Ora locale (Europe/Rome), senza fuso")
+
+    @field_validator("dalle", "alle")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("ora locale, senza fuso orario")
+        return value
+
+    @field_validator("alle")
+    @classmethod
+    def _after_start(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("dalle")
+        if start is not None and value <= start:
+            raise ValueError("deve seguire l'ora di apertura")
+        return value
 
 
 class OrariIn(BaseModel):
     model_config = CONTRACT
 
     fasce: list[FasciaIn] = Field(max_length=50)
+
+    @field_validator("fasce")
+    @classmethod
+    def _no_overlap(cls, value: list[FasciaIn]) -> list[FasciaIn]:
+        ordered = sorted(value, key=lambda f: (f.giorno, f.dalle))
+        for first, second in pairwise(ordered):
+            if first.giorno == second.giorno and second.dalle < first.alle:
+                raise ValueError("due fasce dello stesso giorno si sovrappongono")
+        return value
 
 
 class AzioneOut(BaseModel):
@@ -290,7 +317,7 @@ class ResidenzaOut(BaseModel):
 
 
 class RichiedenteOut(BaseModel):
-    tipo: str
+    tipo: str | None
     nome: str | None
     contatto: str | None
     risorsa_id: UUID | None

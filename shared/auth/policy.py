@@ -95,6 +95,20 @@ def authorize(
         raise OutOfScope("l'area di utenza non è tra quelle di tua competenza")
 
 
+def require_role(principal: Principal, action: str) -> None:
+    """Forbidden when the caller's role (or client scope) may never do this, whatever the
+    record: checked before looking a record up, so that a refusal says nothing about it."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise Forbidden(f"azione non prevista dalla politica di accesso: {action}")
+    if principal.kind == "client":
+        if not (rule.any_client or rule.client_scopes & principal.scopes):
+            raise Forbidden("questo client di integrazione non è abilitato a questa operazione")
+        return
+    if principal.role not in rule.roles:
+        raise Forbidden("il tuo ruolo non consente questa operazione")
+
+
 def visible_comuni(principal: Principal, action: str) -> frozenset[str] | None:
     """The comuni whose records the caller may list for ``action`` (None: all of them);
     Forbidden when the caller's role may not list them at all."""

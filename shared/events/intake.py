@@ -6,16 +6,17 @@ section 3); after that a change is a new schema version with an upcaster.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
 from shared.events.model import ValueModel
 from shared.events.personal import (
+    Erased,
     OptionalCodiceFiscale,
     OptionalPersonalBelfiore,
     OptionalPersonalCountry,
@@ -24,6 +25,7 @@ from shared.events.personal import (
     OptionalPersonalStr,
     OptionalPersonalText,
     PersonaId,
+    Personal,
     PersonalStr,
     PersonalText,
 )
@@ -62,7 +64,8 @@ class Richiedente(ValueModel):
     """Who presented the request when it was not the person: a relative, a school, a doctor,
     the police, the ASL. Names and contacts are personal data, under the person's key."""
 
-    tipo: TipoRichiedente
+    tipo: Annotated[TipoRichiedente | Erased, Personal()]
+    """Even the kind (the police, a doctor) says something about the person: encrypted."""
     nome: OptionalPersonalStr = None
     contatto: OptionalPersonalStr = None
     risorsa_id: UUID | None = None
@@ -108,13 +111,27 @@ class DomandaRicevuta(LedgerEvent):
         state["urgente"] = False
 
 
+class ServizioIllustrato(ValueModel):
+    """A service the person was told about: what they asked about is personal data."""
+
+    nome: PersonalStr
+
+
 @catalogued
 class InformazioniFornite(LedgerEvent):
     """Information given: which services and their access criteria."""
 
     persona_id: PersonaId
-    servizi: list[ShortText]
+    servizi: list[ServizioIllustrato]
     note: OptionalPersonalText = None
+
+    @field_validator("servizi", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        """Services may be given by name alone."""
+        if isinstance(value, list):
+            return [{"nome": item} if isinstance(item, str) else item for item in value]
+        return value
 
 
 @catalogued
@@ -157,7 +174,7 @@ class AppuntamentoMancato(LedgerEvent):
 class AppuntamentoAnnullato(LedgerEvent):
     persona_id: PersonaId
     appuntamento_id: UUID
-    motivo: ShortText
+    motivo: PersonalStr
 
 
 @catalogued
@@ -177,7 +194,7 @@ class IstanzaIstruita(LedgerEvent):
 class IstanzaCompletata(LedgerEvent):
     persona_id: PersonaId
     istanza_id: UUID
-    completata_il: datetime
+    completata_il: AwareDatetime
 
 
 @catalogued
@@ -204,6 +221,13 @@ class Fascia(ValueModel):
     giorno: Annotated[int, Field(ge=0, le=6)]
     dalle: time
     alle: time
+
+    @field_validator("dalle", "alle")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("ora locale, senza fuso orario")
+        return value
 
 
 @catalogued

@@ -240,21 +240,11 @@ class KeyStore:
         return digests
 
     def _index(self, candidate: str, digests: list[tuple[str, bytes]], *, claim: bool) -> str:
-        kind, digest = digests[0]  # the codice fiscale when there is one
         with self._engines.writer.begin() as connection:
-            self._lock(connection, f"{kind}:{digest.hex()}")
-            chosen = candidate
-            if claim:
-                found = [
-                    row.person_id
-                    for row in connection.execute(
-                        select(blind_indexes.c.person_id)
-                        .where(blind_indexes.c.kind == kind, blind_indexes.c.digest == digest)
-                        .order_by(blind_indexes.c.person_id)
-                    )
-                ]
-                if found and (kind == blind_index.CODICE_FISCALE or len(found) == 1):
-                    chosen = found[0]
+            for kind, digest in digests:  # always in this order: codice fiscale, then name
+                self._lock(connection, f"{kind}:{digest.hex()}")
+            chosen = self._match(connection, digests) if claim else None
+            chosen = chosen or candidate
             self._lock(connection, chosen)
             if self._is_erased(chosen, connection):
                 raise PersonErasedError(chosen)
@@ -272,6 +262,46 @@ class KeyStore:
                     )
                 )
         return chosen
+
+    def _match(self, connection: Connection, digests: list[tuple[str, bytes]]) -> str | None:
+        """Who these identifiers belong to: by codice fiscale the earliest match; otherwise by
+        name and birth date a single match, provided that person has no other codice fiscale
+        (someone first seen without one who now brings it is recognised, a namesake with
+        another codice fiscale is not)."""
+        by_kind = dict(digests)
+        code = by_kind.get(blind_index.CODICE_FISCALE)
+        if code is not None:
+            found = self._people(connection, blind_index.CODICE_FISCALE, code)
+            if found:
+                return found[0]
+        name = by_kind.get(blind_index.NAME_AND_BIRTH_DATE)
+        if name is None:
+            return None
+        found = self._people(connection, blind_index.NAME_AND_BIRTH_DATE, name)
+        if len(found) != 1:
+            return None
+        if code is not None and self._has_codice_fiscale(connection, found[0]):
+            return None
+        return found[0]
+
+    def _people(self, connection: Connection, kind: str, digest: bytes) -> list[str]:
+        rows = connection.execute(
+            select(blind_indexes.c.person_id)
+            .where(blind_indexes.c.kind == kind, blind_indexes.c.digest == digest)
+            .order_by(blind_indexes.c.person_id)
+        )
+        return [row.person_id for row in rows]
+
+    def _has_codice_fiscale(self, connection: Connection, person_id: str) -> bool:
+        row = connection.execute(
+            select(blind_indexes.c.person_id)
+            .where(
+                blind_indexes.c.person_id == person_id,
+                blind_indexes.c.kind == blind_index.CODICE_FISCALE,
+            )
+            .limit(1)
+        ).first()
+        return row is not None
 
     def find_by_codice_fiscale(self, codice_fiscale: str) -> list[str]:
         digest = blind_index.codice_fiscale_index(self._blind_index_key, codice_fiscale)

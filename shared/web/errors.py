@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth.policy import Forbidden
 from shared.errors import Conflict, FieldError, NotFound, StaleVersion
+from shared.persons.keystore import PersonErasedError
 from shared.projections.base import NotYetProjected
 
 MESSAGES: dict[str, str] = {
@@ -120,6 +121,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return _problem(
             status.HTTP_409_CONFLICT,
             "il dato è stato modificato contemporaneamente da un'altra richiesta: riprova",
+        )
+
+    @app.exception_handler(PersonErasedError)
+    async def _erased(_: Request, __: PersonErasedError) -> JSONResponse:
+        return _problem(
+            status.HTTP_409_CONFLICT,
+            "i dati della persona sono stati cancellati: non si possono registrare altri atti",
         )
 
     @app.exception_handler(NotYetProjected)

@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 from shared.bus.consumer import FAULT_BEFORE_COMMIT
 from tests.support.district import Broker, District, make_district
 from tests.support.intake_flow import (
+    FLOW_SECRETS,
     assert_history,
     new_resource,
     referrals_on_the_map,
@@ -69,11 +70,17 @@ def test_requests_received_by_intake_reach_the_reporting_read_model(district: Di
     _assert_no_personal_data_on_kafka(district)
     network_models = district.network_read_models()
     assert len(network_models["rete_risorse"]) >= 31
+    assert len(network_models["intake_domande"]) == 51  # the demo's 48, and three here
 
     district.stop()  # every process that feeds the shared read models
     rebuilt = run_cli(district.process("reporting"), "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    for name in ("reporting.domande_per_comune_area", "directory.risorse", "network.mappa"):
+    for name in (
+        "reporting.domande_per_comune_area",
+        "directory.risorse",
+        "network.mappa",
+        "intake.registri",
+    ):
         assert f"{name}: ricostruita" in rebuilt.stdout
     assert district.read_model() == incremental  # replayed from the topics, row for row
     assert district.network_read_models() == network_models
@@ -144,12 +151,22 @@ def _network_flow(district: District) -> None:
 
 def _intake_flow(district: District) -> None:
     """The intake issue's flow on the intake process; its referral reaches the network
-    process's map through Kafka."""
+    process's map through Kafka, and its application intake's own read model (fed from
+    Kafka here)."""
     planner = district.token("network", "ufficio.piano")
     resource = new_resource(district.url("network"), planner)
     outcome = run_intake_flow(district.url, district.token, resource)
     assert_history(outcome)
     assert referrals_on_the_map(district.url("network"), planner, resource) == 1
+    open_applications = httpx.get(
+        f"{district.url('intake')}/api/intake/istanze",
+        params={"stato": "aperte", "attendi_posizione": outcome.posizione, "limit": 200},
+        headers=district.token("intake", "operatore"),
+        timeout=10,
+    )
+    assert open_applications.status_code == 200, open_applications.text
+    mine = [i for i in open_applications.json()["items"] if i["domanda_id"] == outcome.domanda_id]
+    assert [(i["tipo"], i["protocollo"]) for i in mine] == [("SAD", "2026/0451")]
 
 
 def _gap(client: httpx.Client, comune: str, area: str) -> int | None:
@@ -192,6 +209,7 @@ def _assert_no_personal_data_on_kafka(district: District) -> None:
         CONTRACT_BODY["bisogno"],
         "Giulia",
         "Brambilla",  # demo names too
+        *FLOW_SECRETS,  # the intake flow's richiedente, residence and free texts
     ):
         assert str(secret).encode() not in raw, secret
 

@@ -37,10 +37,12 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
         "persona.residenza.paese",
         "persona.residenza.comune_istat",
         "persona.residenza.indirizzo",
+        "richiedente.tipo",
         "richiedente.nome",
         "richiedente.contatto",
     },
-    "InformazioniFornite": {"note"},
+    "InformazioniFornite": {"note", "servizi.nome"},
+    "AppuntamentoAnnullato": {"motivo"},
     "DomandaOrientata": {"motivazione"},
     "DomandaInoltrata": {"motivo"},
     "DomandaChiusa": {"nota"},
@@ -60,8 +62,9 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
 
 
 def _at(data: Any, path: str) -> Any:
+    """The value at a dotted path; through a list, its first element's."""
     for part in path.split("."):
-        data = data[part]
+        data = data[0][part] if isinstance(data, list) else data[part]
     return data
 
 

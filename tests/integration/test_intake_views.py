@@ -161,6 +161,9 @@ def _head(runtime: Runtime) -> int:
     return runtime.district.ledger("intake").recorder.max_notification_id() or 0
 
 
+PRECEDENTI_ENDPOINT = "GET /api/intake/domande/{id}/precedenti"
+
+
 def _reads(runtime: Runtime, endpoint: str) -> list[dict[str, Any]]:
     recorder = runtime.district.ledger("intake").recorder
     found = []
@@ -193,7 +196,7 @@ def test_a_desk_queue_lists_booked_appointments_by_start_then_open_arrivals_with
     _domanda(client, operatore, BIANCHI, comune="B292", sportello_id=other_desk)
     closed = _domanda(client, operatore, NERI, sportello_id=desk)
     _act(client, operatore, f"{closed['id']}/chiusura", {"esito": "informata"})
-    without_desk = _domanda(client, operatore, NERI)
+    without_desk = _domanda(client, operatore, NERI, comune="B292")
 
     day = _next_working_day()
     with_worker = _book(client, operatore, rossi["id"], desk, "as.anziani", _at(day, 10))
@@ -635,7 +638,12 @@ def test_a_returning_person_is_linked_and_the_operator_sees_their_other_requests
     stranger = _domanda(client, operatore, VERDI)
     assert first["id"] != third["id"]
 
+    reads_before = len(_reads(runtime, PRECEDENTI_ENDPOINT))
     earlier = _get(client, f"domande/{third['id']}/precedenti", operatore, runtime)
+    recorded = _reads(runtime, PRECEDENTI_ENDPOINT)[reads_before:]
+    assert [(r["oggetto"], r["oggetto_id"]) for r in recorded] == [
+        ("domande_precedenti", third["id"])
+    ]  # a person's history of requests is personal data: its read is recorded
     assert [d["id"] for d in earlier["items"]] == [second["id"], first["id"]]
     closed = earlier["items"][1]
     assert set(closed) == {

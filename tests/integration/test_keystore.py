@@ -101,3 +101,31 @@ def test_homonyms_without_codice_fiscale_are_never_merged_by_guess(keystore: Key
     keystore.remember(new_person_id(), nome="Mario", cognome="Bianchi", data_nascita=born)
     third = keystore.claim(new_person_id(), nome="Mario", cognome="Bianchi", data_nascita=born)
     assert third != first  # two people now share the name: a new one is not guessed to be either
+
+
+def test_a_person_first_seen_without_codice_fiscale_is_recognised_when_bringing_it(
+    keystore: KeyStore,
+) -> None:
+    from datetime import date
+
+    from shared.events import new_person_id
+
+    born = date(1940, 1, 1)
+    first = keystore.claim(new_person_id(), nome="Maria", cognome="Rossi", data_nascita=born)
+    again = keystore.claim(
+        new_person_id(),
+        codice_fiscale="RSSMRA40A41E094R",
+        nome="Maria",
+        cognome="Rossi",
+        data_nascita=born,
+    )
+    assert again == first
+    assert keystore.find_by_codice_fiscale("RSSMRA40A41E094R") == [first]
+    namesake = keystore.claim(
+        new_person_id(),
+        codice_fiscale="RSSMRA40A41F205R",
+        nome="Maria",
+        cognome="Rossi",
+        data_nascita=born,
+    )
+    assert namesake != first  # a namesake with another codice fiscale is someone else

@@ -20,6 +20,16 @@ from tests.support.runtime import CONTRACT_BODY
 
 ROME = ZoneInfo("Europe/Rome")
 PERSONA: dict[str, Any] = dict(CONTRACT_BODY["persona"])  # type: ignore[call-overload]
+FLOW_SECRETS = (
+    "Paolo Rossi",
+    "333 1234567",
+    "Via Roma 1",
+    "Consegna della spesa a casa",
+    "La figlia la accompagna",
+    "Assistenza domiciliare (SAD)",
+    "Valutazione per l'assistenza domiciliare",
+)
+"""Personal values the flow records: none may appear in clear on Kafka."""
 Url = Callable[[str], str]
 Headers = Callable[[str, str], dict[str, str]]
 

@@ -211,7 +211,7 @@ def test_appointments_of_a_closed_request_are_already_settled(domanda: Domanda) 
     with pytest.raises(Conflict, match="già svolto"):
         domanda.registra_appuntamento(held, False, END)
     with pytest.raises(Conflict, match="già svolto"):
-        domanda.annulla_appuntamento(held, "errore")
+        domanda.annulla_appuntamento(held, "errore", START - timedelta(hours=1))
 
 
 def test_an_application_may_be_completed_after_the_request_is_closed(domanda: Domanda) -> None:
@@ -283,7 +283,7 @@ def test_no_closing_while_an_appointment_is_still_booked(domanda: Domanda) -> No
     for candidate in (domanda, _rebuilt(domanda)):
         with pytest.raises(Conflict, match="ancora fissato"):
             candidate.chiudi("informata", None)
-    domanda.annulla_appuntamento(booked, "la persona ha rinunciato")
+    domanda.annulla_appuntamento(booked, "la persona ha rinunciato", START - timedelta(hours=1))
     domanda.chiudi("informata", None)
     assert domanda.chiusa
 
@@ -292,7 +292,7 @@ def test_no_closing_while_an_appointment_is_still_booked(domanda: Domanda) -> No
 def test_a_settled_appointment_no_longer_blocks_closing(domanda: Domanda, settle: str) -> None:
     appuntamento_id = _book(domanda)
     if settle == "annullato":
-        domanda.annulla_appuntamento(appuntamento_id, "rinuncia")
+        domanda.annulla_appuntamento(appuntamento_id, "rinuncia", START - timedelta(hours=1))
     else:
         domanda.registra_appuntamento(appuntamento_id, settle == "svolto", END)
     domanda.chiudi("informata", None)
@@ -330,7 +330,7 @@ def test_a_missed_appointment_is_recorded_not_deleted(domanda: Domanda) -> None:
 SETTLE: list[tuple[str, Any]] = [
     ("svolto", lambda d, a: d.registra_appuntamento(a, True, END)),
     ("mancato", lambda d, a: d.registra_appuntamento(a, False, END)),
-    ("annullato", lambda d, a: d.annulla_appuntamento(a, "rinuncia")),
+    ("annullato", lambda d, a: d.annulla_appuntamento(a, "rinuncia", START - timedelta(hours=1))),
 ]
 
 
@@ -355,7 +355,7 @@ def test_a_settled_appointment_is_not_settled_again(
     [
         lambda d, a: d.registra_appuntamento(a, True, END),
         lambda d, a: d.registra_appuntamento(a, False, END),
-        lambda d, a: d.annulla_appuntamento(a, "rinuncia"),
+        lambda d, a: d.annulla_appuntamento(a, "rinuncia", START - timedelta(hours=1)),
         lambda d, a: d.appuntamento(a),
     ],
     ids=["svolto", "mancato", "annullamento", "lettura"],
@@ -368,7 +368,9 @@ def test_an_unknown_appointment_is_not_found(domanda: Domanda, action: Any) -> N
 
 def test_a_cancellation_records_its_reason(domanda: Domanda) -> None:
     appuntamento_id = _book(domanda)
-    domanda.annulla_appuntamento(appuntamento_id, "la persona è ricoverata")
+    domanda.annulla_appuntamento(
+        appuntamento_id, "la persona è ricoverata", START - timedelta(hours=1)
+    )
     cancelled = _pending(domanda)[-1]
     assert isinstance(cancelled, intake.AppuntamentoAnnullato)
     assert (cancelled.appuntamento_id, cancelled.motivo) == (
@@ -636,3 +638,13 @@ def test_freeing_a_slot_that_is_not_taken_records_nothing(agenda: Agenda) -> Non
     version = agenda.version
     agenda.libera(uuid4())
     assert agenda.version == version
+
+
+def test_an_appointment_already_started_is_held_or_missed_never_cancelled(
+    domanda: Domanda,
+) -> None:
+    appuntamento_id = _book(domanda)
+    with pytest.raises(Conflict, match="già iniziato"):
+        domanda.annulla_appuntamento(appuntamento_id, "troppo tardi", START)
+    domanda.registra_appuntamento(appuntamento_id, False, START)
+    assert domanda.appuntamenti[appuntamento_id].stato == "mancato"
