@@ -27,3 +27,9 @@ class NotFound(Exception):
 
 class StaleVersion(Exception):
     """The caller read an older version than the current one (``If-Match``): 412."""
+
+
+def require_version(current: int, read: int | None) -> None:
+    """The caller's ``If-Match`` (the version they read), when given, must still be current."""
+    if read is not None and read != current:
+        raise StaleVersion("il dato è cambiato dopo la tua lettura: rileggilo e riprova")

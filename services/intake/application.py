@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from codicefiscale import codicefiscale
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.intake.domain import Agenda, Domanda, Sportello, agenda_id
@@ -22,7 +21,7 @@ from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
 from shared.calendar import deadline, is_public_holiday
 from shared.directory.lookup import ResourceDirectory
-from shared.errors import Conflict, FieldError, NotFound, StaleVersion
+from shared.errors import Conflict, FieldError, NotFound, require_version
 from shared.events import Erased, acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
 from shared.events.envelope import CLOCK_SKEW, LedgerEvent
@@ -138,7 +137,7 @@ class IntakeApplication(LedgerApplication):
             desk = self._sportello(command.sportello_id, ("body", "sportello_id"))
             if desk.comune != command.comune:
                 raise FieldError(("body", "sportello_id"), "sportello di un altro comune")
-        if command.domanda_id is not None and self._exists(command.domanda_id):
+        if command.domanda_id is not None and self.recorded(command.domanda_id) is not None:
             raise Conflict("esiste già una domanda con questo identificativo")
         richiedente = command.richiedente
         if richiedente is not None and richiedente.risorsa_id is not None:
@@ -203,7 +202,7 @@ class IntakeApplication(LedgerApplication):
     ) -> Azione:
         authorize(richiesta.principal, "intake.sportello.gestisce")
         sportello = self._sportello(sportello_id, None)
-        _not_stale(sportello.version, versione_letta)
+        require_version(sportello.version, versione_letta)
         with acting(richiesta.context(sportello.comune, LEGAL_BASIS_REGISTRA)):
             sportello.definisci_orari(fasce)
         recordings = self.save(sportello)
@@ -282,7 +281,7 @@ class IntakeApplication(LedgerApplication):
 
         def book(domanda: Domanda) -> list[Any]:
             domanda.fissa_appuntamento(appuntamento_id, start, end, con, sportello_id)
-            agenda = self._agenda(con, start.date())
+            agenda = self.agenda(con, start.date())
             agenda.occupa(appuntamento_id, domanda.id, start, end)
             return [agenda]
 
@@ -322,7 +321,7 @@ class IntakeApplication(LedgerApplication):
         def cancel(domanda: Domanda) -> list[Any]:
             booked = domanda.appuntamento(appuntamento_id)
             domanda.annulla_appuntamento(appuntamento_id, motivo, when)
-            agenda = self._agenda(booked.con, booked.inizio.astimezone(ROME).date())
+            agenda = self.agenda(booked.con, booked.inizio.astimezone(ROME).date())
             agenda.libera(appuntamento_id)
             return [agenda]
 
@@ -463,7 +462,7 @@ class IntakeApplication(LedgerApplication):
         require_role(richiesta.principal, "intake.domanda.agisce")
         for attempt in range(ATTEMPTS):
             domanda = self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
-            _not_stale(domanda.version, versione_letta)
+            require_version(domanda.version, versione_letta)
             if atto.occurred_at is not None and atto.occurred_at < domanda.modified_on:
                 raise FieldError(
                     ("body", "occurred_at"), "non può precedere l'ultimo atto della domanda"
@@ -485,24 +484,14 @@ class IntakeApplication(LedgerApplication):
 
     def _domanda(self, domanda_id: UUID, principal: Principal, action: str) -> Domanda:
         require_role(principal, action)
-        try:
-            found: object = self.repository.get(domanda_id)
-        except AggregateNotFoundError:
-            raise NotFound("domanda non trovata") from None
-        if not isinstance(found, Domanda):
+        found = self.find(domanda_id, Domanda)
+        if found is None:
             raise NotFound("domanda non trovata")
         try:
             authorize(principal, action, comune=found.comune, area=found.area_utenza)
         except OutOfScope:
             raise NotFound("domanda non trovata") from None
         return found
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
 
     def persone_per_elenco(
         self, domanda_ids: list[UUID], richiesta: Richiesta, endpoint: str, finalita: str
@@ -538,23 +527,19 @@ class IntakeApplication(LedgerApplication):
         return found
 
     def _sportello(self, sportello_id: UUID, location: tuple[str | int, ...] | None) -> Sportello:
-        try:
-            found: object = self.repository.get(sportello_id)
-        except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, Sportello):
+        found = self.find(sportello_id, Sportello)
+        if found is None:
             if location is None:
                 raise NotFound("sportello non trovato")
             raise FieldError(location, "sportello sconosciuto")
         return found
 
-    def _agenda(self, utente: str, giorno: date) -> Agenda:
+    def agenda(self, utente: str, giorno: date) -> Agenda:
+        """The worker's agenda of the day, new if nothing was booked that day yet."""
         identifier = agenda_id(utente, giorno)
-        try:
-            found: object = self.repository.get(identifier)
-        except AggregateNotFoundError:
+        found = self.find(identifier, Agenda)
+        if found is None:
             return Agenda._create(Agenda.AgendaAperta, id=identifier, utente=utente, giorno=giorno)
-        assert isinstance(found, Agenda)
         return found
 
     def _resource(self, risorsa_id: UUID, location: tuple[str | int, ...]) -> None:
@@ -650,8 +635,3 @@ def _profilo(command: RegistraDomanda, when: datetime) -> ProfiloStatistico:
             "area": command.area_utenza,
         }
     )
-
-
-def _not_stale(version: int, versione_letta: int | None) -> None:
-    if versione_letta is not None and versione_letta != version:
-        raise StaleVersion("il dato è cambiato dopo la tua lettura: rileggilo e riprova")

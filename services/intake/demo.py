@@ -35,7 +35,6 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from codicefiscale import codicefiscale
-from eventsourcing.application import AggregateNotFoundError
 
 from services.intake.application import (
     LEGAL_BASIS_REGISTRA,
@@ -44,7 +43,7 @@ from services.intake.application import (
     Persona,
     RegistraDomanda,
 )
-from services.intake.domain import Agenda, Domanda, Sportello, agenda_id
+from services.intake.domain import Domanda, Sportello
 from services.network.demo import DISMISSED, risorsa_id
 from shared.auth.policy import authorize
 from shared.auth.principal import Principal
@@ -1255,7 +1254,7 @@ class _Esecuzione:
 
         def book(domanda: Domanda) -> list[Any]:
             domanda.fissa_appuntamento(booked, slot.inizio, slot.fine, con, desk)
-            agenda = self._agenda(con, slot.inizio.date())
+            agenda = self.intake.agenda(con, slot.inizio.date())
             agenda.occupa(booked, domanda.id, slot.inizio, slot.fine)
             return [agenda]
 
@@ -1277,15 +1276,6 @@ class _Esecuzione:
             others = change(found) or []
         self.intake.save(found, *others)
 
-    def _agenda(self, utente: str, giorno: date) -> Agenda:
-        identifier = agenda_id(utente, giorno)
-        try:
-            found: object = self.intake.repository.get(identifier)
-        except AggregateNotFoundError:
-            return Agenda._create(Agenda.AgendaAperta, id=identifier, utente=utente, giorno=giorno)
-        assert isinstance(found, Agenda)
-        return found
-
     def _appuntamento(self, did: UUID, slot: Slot) -> UUID:
         found: object = self.intake.repository.get(did)
         assert isinstance(found, Domanda)
@@ -1304,9 +1294,8 @@ class _Esecuzione:
 
 
 def _version(intake: IntakeApplication, aggregate_id: UUID) -> int:
-    try:
-        found: object = intake.repository.get(aggregate_id)
-    except AggregateNotFoundError:
+    found = intake.recorded(aggregate_id)
+    if found is None:
         return 0
     version = getattr(found, "version", 0)
     assert isinstance(version, int)

@@ -10,8 +10,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError
-
 from services.network import hsds
 from services.network.domain import (
     Collaborazione,
@@ -23,7 +21,7 @@ from services.network.domain import (
 from shared import codes
 from shared.auth.policy import authorize
 from shared.auth.richiesta import Richiesta
-from shared.errors import Conflict, FieldError, NotFound, StaleVersion
+from shared.errors import Conflict, FieldError, NotFound, require_version
 from shared.events import acting
 from shared.events.network import ServizioDistretto
 from shared.ledger.application import LedgerApplication
@@ -81,7 +79,7 @@ class NetworkApplication(LedgerApplication):
         authorize(richiesta.principal, "network.risorsa.gestisce")
         self._check_comuni(dati.comuni, ("body", "comuni"))
         self._check_act(atto)
-        if risorsa_id is not None and self._exists(risorsa_id):
+        if risorsa_id is not None and self.recorded(risorsa_id) is not None:
             raise Conflict("esiste già una risorsa con questo identificativo")
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             risorsa = _new_risorsa(dati, risorsa_id)
@@ -188,9 +186,8 @@ class NetworkApplication(LedgerApplication):
         )
 
     def _existing(self, risorsa_id: UUID, location: tuple[str | int, ...]) -> Risorsa | None:
-        try:
-            found: object = self.repository.get(risorsa_id)
-        except AggregateNotFoundError:
+        found = self.recorded(risorsa_id)
+        if found is None:
             return None
         if not isinstance(found, Risorsa):
             raise FieldError(location, "identificativo già usato per un altro dato della rete")
@@ -257,7 +254,7 @@ class NetworkApplication(LedgerApplication):
         authorize(richiesta.principal, "network.collaborazione.gestisce")
         self._check_act(atto)
         collaborazione = self._get(collaborazione_id, Collaborazione, "collaborazione")
-        _not_stale(collaborazione.version, versione_letta)
+        require_version(collaborazione.version, versione_letta)
         _not_before_last_act(collaborazione.modified_on, atto)
         with acting(richiesta.context(None, atto.legal_basis, atto.occurred_at)):
             collaborazione.concludi(fine, motivo)
@@ -324,11 +321,8 @@ class NetworkApplication(LedgerApplication):
         return Registrazione(aggregate.id, recordings[-1].notification.id, aggregate.version)
 
     def _get(self, aggregate_id: UUID, kind: type[A], label: str) -> A:
-        try:
-            found: object = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"{label} non trovata") from None
-        if not isinstance(found, kind):
+        found = self.find(aggregate_id, kind)
+        if found is None:
             raise NotFound(f"{label} non trovata")
         return found
 
@@ -336,17 +330,10 @@ class NetworkApplication(LedgerApplication):
         self, risorsa_id: UUID, versione_letta: int | None = None, atto: Atto | None = None
     ) -> Risorsa:
         risorsa = self._get(risorsa_id, Risorsa, "risorsa")
-        _not_stale(risorsa.version, versione_letta)
+        require_version(risorsa.version, versione_letta)
         if atto is not None:
             _not_before_last_act(risorsa.modified_on, atto)
         return risorsa
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
 
     def _active_resources(
         self, ids: Sequence[UUID], location: tuple[str | int, ...]
@@ -384,11 +371,6 @@ def _distinct(values: Sequence[object], location: tuple[str | int, ...]) -> None
 def _not_future(day: date, location: tuple[str | int, ...]) -> None:
     if day > datetime.now(ROME).date():
         raise FieldError(location, "non può essere nel futuro")
-
-
-def _not_stale(version: int, versione_letta: int | None) -> None:
-    if versione_letta is not None and versione_letta != version:
-        raise StaleVersion("il dato è cambiato dopo la tua lettura: rileggilo e riprova")
 
 
 def _not_before_last_act(last: datetime, atto: Atto) -> None:

@@ -4,10 +4,10 @@ library, wired to the service's sealed ledger. Snapshots are off: they would not
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
@@ -48,6 +48,9 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
         return False
 
 
+A = TypeVar("A")
+
+
 class LedgerApplication(Application[UUID]):
     aggregate_classes: ClassVar[tuple[type, ...]] = ()
     """Aggregates whose events this application loads (their event classes are bound)."""
@@ -68,3 +71,17 @@ class LedgerApplication(Application[UUID]):
 
     def construct_recorder(self) -> ApplicationRecorder:
         return self.ledger.recorder
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of that kind with that id; None when there is none (or the id is
+        another kind's)."""
+        found = self.recorded(aggregate_id)
+        return found if isinstance(found, kind) else None
+
+    def recorded(self, aggregate_id: UUID) -> object | None:
+        """Whatever aggregate has that id, of any kind; None when there is none."""
+        try:
+            found: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found

@@ -48,7 +48,7 @@ SOON = timedelta(days=3)
 
 
 class Interruzione(Exception):
-    pass
+    """The simulated kill of a demo run."""
 
 
 class InterruptedIntake(IntakeApplication):

@@ -45,7 +45,7 @@ OpenLedger = Callable[..., Ledger]
 
 
 class Interruzione(Exception):
-    pass
+    """The simulated kill of a demo run."""
 
 
 class InterruptedNetwork(NetworkApplication):

@@ -15,10 +15,10 @@ from shared.ledger.application import LedgerApplication
 
 class Domanda(LedgerAggregate):
     class DomandaRicevuta(LedgerAggregate.Created, intake.DomandaRicevuta):
-        pass
+        """The catalogue's event, bound to this aggregate."""
 
     class InformazioniFornite(LedgerAggregate.Event, intake.InformazioniFornite):
-        pass
+        """The catalogue's event, bound to this aggregate."""
 
     @event(DomandaRicevuta)
     def __init__(

@@ -107,7 +107,8 @@ class ServerProcess:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
-                pass
+                time.sleep(0.2)  # not listening yet
+                continue
             time.sleep(0.2)
         raise TimeoutError((self.base / self.log_name).read_text())
 
