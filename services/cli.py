@@ -218,6 +218,7 @@ def _with_data_dir(settings: Settings, data_dir: Path | None) -> Settings:
 
 def _create_demo(settings: Settings) -> bool:
     """Builds the demo district, or finishes one that was interrupted; False if complete."""
+    from services.casework.demo import apri_casi_inoltrati, record_demo_casework
     from services.demo import (
         DemoError,
         demo_to_build,
@@ -253,6 +254,11 @@ def _create_demo(settings: Settings) -> bool:
                 feed.catch_up()
         assert runtime.intake is not None
         record_demo_intake(runtime.intake, comuni)
+        # the hand-over policy opens a case for each request handed over (in the background
+        # once the services run: here at once), then the demo takes cases through every stage
+        apri_casi_inoltrati(runtime)
+        assert runtime.casework is not None
+        record_demo_casework(runtime.casework)
     finally:
         runtime.close()
     mark_demo_complete(settings)

@@ -3,10 +3,12 @@
 A demo data directory says so in its settings store (the demo flag); demo accounts work
 only there. Everything is recorded as the demo users, through the service layer where it
 allows the act: the territorial network (``services.network.demo``), then the Segretariato
-sociale's desks and its month of requests (``services.intake.demo``). Three kinds of act go
-through the domain instead, because the service layer only accepts them as they happen: the
-desks dated weeks back, appointments in the past (held or missed), and orientations in
-district mode before the directory projection is fed.
+sociale's desks and its month of requests (``services.intake.demo``), then the cases of the
+Servizio sociale professionale, those its hand-overs opened included
+(``services.casework.demo``). Some acts go through the domain instead, because the service
+layer only accepts them as they happen: the desks dated weeks back, appointments in the
+past (held or missed), and orientations and interventions in district mode before the
+directory projection is fed.
 """
 
 from __future__ import annotations

@@ -11,10 +11,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from services.casework import api as casework_api
+from services.casework.application import CaseworkApplication
+from services.casework.policies import ApriCasoDaInoltro
+from services.casework.projections import FascicoliCasework
+from services.casework.queries import CaseworkQueries
 from services.intake import api as intake_api
 from services.intake import api_actions as intake_actions_api
 from services.intake import api_views as intake_views_api
@@ -38,6 +44,7 @@ from shared.directory.projection import DirectoryProjection
 from shared.identity.store import IdentityStore
 from shared.keys import load_token_key
 from shared.ledger.district import District, open_district
+from shared.policies import KafkaPolicyConsumer, PolicyRunner
 from shared.projections.base import Projection, ProjectionFeed, create_tables, reset
 from shared.projections.runner import ProjectionRunner
 from shared.settings import SERVICES, Settings
@@ -62,8 +69,12 @@ class Runtime:
     directory: ResourceDirectory | None = None
     """The network directory as this process's read models hold it (for intake and
     casework: a dismissed resource receives no new referrals or interventions)."""
+    casework: CaseworkApplication | None = None
+    casework_queries: CaseworkQueries | None = None
     reporting: ReportingApplication | None = None
     feeds: list[ProjectionFeed] = field(default_factory=list)
+    policies: list[PolicyRunner | KafkaPolicyConsumer] = field(default_factory=list)
+    """Reactions to other services' events (the hand-over that opens a case)."""
     relays: list[Relay] = field(default_factory=list)
 
     @property
@@ -77,8 +88,12 @@ class Runtime:
             if isinstance(feed, ProjectionRunner):
                 feed.catch_up()
             feed.start()
+        for policy in self.policies:
+            policy.start()
 
     def close(self) -> None:
+        for policy in self.policies:
+            policy.stop()
         for feed in self.feeds:
             feed.stop()
         for relay in self.relays:
@@ -99,9 +114,12 @@ class Runtime:
             self.identity.district()
         except Exception as error:
             problems["identita"] = type(error).__name__
-        for name, worker in [(f"proiezione:{f.projection.name}", f) for f in self.feeds] + [
-            (f"relay:{r.stream}", r) for r in self.relays
-        ]:
+        workers: list[tuple[str, Any]] = [
+            *((f"proiezione:{f.projection.name}", f) for f in self.feeds),
+            *((f"relay:{r.stream}", r) for r in self.relays),
+            *((f"politica:{p.policy.name}", p) for p in self.policies),
+        ]
+        for name, worker in workers:
             if not worker.running:
                 problems[name] = "fermo"
             elif worker.failing:
@@ -110,7 +128,13 @@ class Runtime:
 
 
 def projections() -> list[Projection]:
-    return [DomandePerComuneArea(), DirectoryProjection(), MappaRete(), RegistriIntake()]
+    return [
+        DomandePerComuneArea(),
+        DirectoryProjection(),
+        MappaRete(),
+        RegistriIntake(),
+        FascicoliCasework(),
+    ]
 
 
 def _feed(
@@ -127,6 +151,24 @@ def _feed(
         )
     sources = {name: district.ledger(name).recorder for name in projection.sources}
     return ProjectionRunner(projection, views, sources)
+
+
+def _policy(
+    policy: ApriCasoDaInoltro, settings: Settings, district: District
+) -> PolicyRunner | KafkaPolicyConsumer:
+    """A policy fed from its source's topic (district), or straight from the source ledger
+    (embedded: every ledger is in this process's data directory)."""
+    target = policy.casework
+    if settings.kafka_bootstrap:
+        return KafkaPolicyConsumer(
+            policy,
+            target,
+            settings.kafka_bootstrap,
+            prefix=settings.kafka_topic_prefix,
+            partitions=settings.kafka_partitions,
+            replication=settings.kafka_replication,
+        )
+    return PolicyRunner(policy, target, district.ledger(policy.source).recorder)
 
 
 def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runtime:
@@ -167,6 +209,18 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
             directory=runtime.directory,
             staff=identity.get_user,
         )
+    if "casework" in services:
+        cases_feed = _feed(FascicoliCasework(), settings, views, district)
+        runtime.feeds.append(cases_feed)
+        runtime.casework_queries = CaseworkQueries(views, cases_feed)
+        runtime.casework = CaseworkApplication(
+            district.ledger("casework"),
+            district.keystore,
+            district_comuni,
+            directory=runtime.directory,
+            staff=identity.get_user,
+        )
+        runtime.policies.append(_policy(ApriCasoDaInoltro(runtime.casework), settings, district))
     if "network" in services:
         map_feed = _feed(MappaRete(), settings, views, district)
         runtime.feeds.append(map_feed)
@@ -213,6 +267,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(intake_actions_api.router(runtime.intake))
         if runtime.intake_queries is not None:
             app.include_router(intake_views_api.router(runtime.intake, runtime.intake_queries))
+    if runtime.casework is not None and runtime.casework_queries is not None:
+        app.include_router(casework_api.router(runtime.casework, runtime.casework_queries))
     if runtime.network is not None and runtime.network_queries is not None:
         app.include_router(network_api.router(runtime.network, runtime.network_queries))
     if runtime.reporting is not None:

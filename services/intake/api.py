@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -10,56 +10,34 @@ from fastapi import APIRouter, Query, Request, Response, status
 from services.intake.application import (
     LEGAL_BASIS_REGISTRA,
     IntakeApplication,
-    Persona,
     RegistraDomanda,
 )
 from services.intake.schemas import (
-    AttoreOut,
     DomandaIn,
     DomandaOut,
     DomandaRegistrata,
-    PersonaOut,
-    ResidenzaOut,
     RichiedenteOut,
 )
 from shared import codes
 from shared.auth.richiesta import Richiesta
-from shared.events import Erased
-from shared.events.intake import Residenza, Richiedente
+from shared.events.intake import Richiedente
 from shared.events.types import CodiceFinalita
-from shared.identity.registers import comune_by_istat
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.etag import etag
+from shared.web.persona import clear, persona_from, persona_out
+from shared.web.storia import attore_out
 
 PURPOSE_HELP = "Finalità della lettura (codici di finalita_accesso.csv)"
-
-
-def _clear(value: Any) -> Any:
-    return None if isinstance(value, Erased) else value
-
-
-def _residenza(residenza: Residenza | None) -> ResidenzaOut | None:
-    if residenza is None:
-        return None
-    istat = _clear(residenza.comune_istat)
-    comune = comune_by_istat(istat) if istat else None
-    return ResidenzaOut(
-        paese=_clear(residenza.paese),
-        comune_istat=istat,
-        comune=comune.nome if comune else None,
-        regione=comune.regione if comune else None,
-        indirizzo=_clear(residenza.indirizzo),
-    )
 
 
 def _richiedente(richiedente: Richiedente | None) -> RichiedenteOut | None:
     if richiedente is None:
         return None
     return RichiedenteOut(
-        tipo=_clear(richiedente.tipo),
-        nome=_clear(richiedente.nome),
-        contatto=_clear(richiedente.contatto),
+        tipo=clear(richiedente.tipo),
+        nome=clear(richiedente.nome),
+        contatto=clear(richiedente.contatto),
         risorsa_id=richiedente.risorsa_id,
     )
 
@@ -71,17 +49,11 @@ def router(intake: IntakeApplication) -> APIRouter:
     def registra_domanda(
         body: DomandaIn, principal: CurrentPrincipal, request: Request, response: Response
     ) -> DomandaRegistrata:
-        residenza = body.persona.residenza
         richiedente = body.richiedente
         command = RegistraDomanda(
             comune=body.comune,
             canale=body.canale,
-            persona=Persona(
-                **body.persona.model_dump(exclude={"residenza"}),
-                residenza_paese=residenza.paese if residenza else None,
-                residenza_comune_istat=residenza.comune_istat if residenza else None,
-                residenza_indirizzo=residenza.indirizzo if residenza else None,
-            ),
+            persona=persona_from(body.persona),
             bisogno=body.bisogno,
             area_utenza=body.area_utenza,
             urgente=body.urgente,
@@ -110,7 +82,6 @@ def router(intake: IntakeApplication) -> APIRouter:
             domanda_id, Richiesta(principal, "api", correlation_id(request)), finalita
         )
         response.headers["ETag"] = etag(version)
-        persona = event.persona
         return DomandaOut(
             id=event.originator_id,
             versione=version,
@@ -118,24 +89,11 @@ def router(intake: IntakeApplication) -> APIRouter:
             canale=event.canale,
             area_utenza=event.area_utenza,
             urgente=event.urgente,
-            bisogno=_clear(event.bisogno),
-            persona=PersonaOut(
-                persona_id=event.persona_id,
-                nome=_clear(persona.nome),
-                cognome=_clear(persona.cognome),
-                codice_fiscale=_clear(persona.codice_fiscale),
-                data_nascita=_clear(persona.data_nascita),
-                sesso=persona.sesso,
-                luogo_nascita=_clear(persona.luogo_nascita),
-                cittadinanza=_clear(persona.cittadinanza),
-                residenza=_residenza(persona.residenza),
-                cancellata=isinstance(persona.nome, Erased),
-            ),
+            bisogno=clear(event.bisogno),
+            persona=persona_out(event.persona_id, event.persona),
             richiedente=_richiedente(event.richiedente),
             sportello_id=event.sportello_id,
-            attore=AttoreOut(
-                utente=event.actor.user, ruolo=event.actor.role, comune=event.actor.comune
-            ),
+            attore=attore_out(event.actor),
             base_giuridica=event.legal_basis,
             base_giuridica_descrizione=codes.legal_bases().get(event.legal_basis, ""),
             fonte=event.source,

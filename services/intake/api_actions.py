@@ -3,23 +3,19 @@ they only translate."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel
 
 from services.intake.application import LEGAL_BASIS_REGISTRA, Atto, Azione, IntakeApplication
 from services.intake.schemas import (
     AnnullamentoIn,
     AppuntamentoIn,
-    AttoreOut,
     AzioneOut,
     ChiusuraIn,
     CompletamentoIn,
     EsitoAppuntamentoIn,
-    EventoOut,
     InformazioniIn,
     InoltroIn,
     IstanzaIn,
@@ -29,17 +25,15 @@ from services.intake.schemas import (
     StoriaOut,
 )
 from shared.auth.richiesta import Richiesta
-from shared.events import Erased
-from shared.events.envelope import LedgerEvent
 from shared.events.intake import Fascia
 from shared.events.types import CodiceFinalita
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.contract import AttoIn
 from shared.web.etag import IfMatch, etag, version_from_if_match
+from shared.web.storia import evento_out
 
 PREFIX = "/api/intake"
-ENVELOPE = frozenset(LedgerEvent.model_fields) | {"aggregate_id", "aggregate_version"}
 
 
 def _atto(body: AttoIn) -> Atto:
@@ -52,39 +46,6 @@ def _azione(done: Azione, response: Response, location: str | None = None) -> Az
         response.headers["Location"] = location
     return AzioneOut(
         id=done.id, posizione=done.posizione, versione=done.versione, creato=done.creato
-    )
-
-
-def _clear(value: Any) -> Any:
-    """Plain data, with erased personal values (at any depth) read as null."""
-    if isinstance(value, Erased):
-        return None
-    if isinstance(value, BaseModel):
-        return {name: _clear(getattr(value, name)) for name in type(value).model_fields}
-    if isinstance(value, list):
-        return [_clear(v) for v in value]
-    if isinstance(value, UUID | datetime | date | time):
-        return value.isoformat() if not isinstance(value, UUID) else str(value)
-    return value
-
-
-def _evento(event: LedgerEvent) -> EventoOut:
-    data = {
-        name: _clear(getattr(event, name))
-        for name in type(event).model_fields
-        if name not in ENVELOPE and name != "originator_topic"
-    }
-    return EventoOut(
-        tipo=event.event_type,
-        versione=event.originator_version,
-        occurred_at=event.occurred_at,
-        recorded_at=event.recorded_at,
-        attore=AttoreOut(
-            utente=event.actor.user, ruolo=event.actor.role, comune=event.actor.comune
-        ),
-        base_giuridica=event.legal_basis,
-        fonte=event.source,
-        dati=data,
     )
 
 
@@ -296,7 +257,7 @@ def router(intake: IntakeApplication) -> APIRouter:
         events = intake.storia(domanda_id, richiesta(principal, request), finalita)
         version = events[-1].originator_version
         response.headers["ETag"] = etag(version)
-        return StoriaOut(id=domanda_id, versione=version, items=[_evento(e) for e in events])
+        return StoriaOut(id=domanda_id, versione=version, items=[evento_out(e) for e in events])
 
     # -- desks -------------------------------------------------------------------------
 

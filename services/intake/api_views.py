@@ -25,16 +25,11 @@ from shared.auth.richiesta import Richiesta
 from shared.events.types import CodiceBelfiore
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
-from shared.web.paging import next_link
+from shared.web.paging import Attendi, Limit, Offset, next_link
 
 PREFIX = "/api/intake"
 CODA_ENDPOINT = f"GET {PREFIX}/coda"
 
-Offset = Annotated[int, Query(ge=0, description="Da quale elemento (paginazione)")]
-Limit = Annotated[int, Query(ge=1, le=200, description="Quanti elementi al massimo")]
-Attendi = Annotated[
-    int | None, Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro")
-]
 Giorno = Annotated[date | None, Query(description="Il giorno (predefinito: oggi, ora italiana)")]
 Utente = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
 

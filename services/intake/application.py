@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
-
-from codicefiscale import codicefiscale
-from eventsourcing.persistence import IntegrityError
 
 from services.intake.domain import Agenda, Domanda, Sportello, agenda_id
 from shared import codes
@@ -25,36 +20,19 @@ from shared.errors import Conflict, FieldError, NotFound, require_version
 from shared.events import Erased, acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
 from shared.events.envelope import CLOCK_SKEW, LedgerEvent
-from shared.events.intake import DatiPersona, DomandaRicevuta, Fascia, Residenza, Richiedente
-from shared.events.profile import ProfiloStatistico, classe_cittadinanza, fascia_eta
+from shared.events.intake import DomandaRicevuta, Fascia, Richiedente
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.models import User
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
 from shared.observability import PERSONAL_DATA_READS
+from shared.persons.dati import Persona, dati_persona, profilo_statistico
 from shared.persons.keystore import KeyStore
 
 ROME = ZoneInfo("Europe/Rome")
 LEGAL_BASIS_REGISTRA = "L328_ART22"
-LEGAL_BASIS_LETTURA = "GDPR_9_2_G"
 PURPOSE_LETTURA = "SPORTELLO"
 APPOINTMENT_ROLES = frozenset({"assistente_sociale", "operatore"})
-ATTEMPTS = 12
-"""Tries of an action without If-Match under concurrent writers, with a short random pause."""
-
-
-@dataclass(frozen=True)
-class Persona:
-    nome: str
-    cognome: str
-    codice_fiscale: str | None = None
-    data_nascita: date | None = None
-    sesso: str | None = None
-    luogo_nascita: str | None = None
-    cittadinanza: int | None = None
-    residenza_paese: int | None = None
-    residenza_comune_istat: str | None = None
-    residenza_indirizzo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,13 +130,13 @@ class IntakeApplication(LedgerApplication):
         )
         fields: dict[str, Any] = {
             "persona_id": persona_id,
-            "persona": _dati_persona(persona),
+            "persona": dati_persona(persona),
             "comune": command.comune,
             "canale": command.canale,
             "bisogno": command.bisogno,
             "area_utenza": command.area_utenza,
             "urgente": command.urgente,
-            "profilo": _profilo(command, when),
+            "profilo": profilo_statistico(persona, command.comune, command.area_utenza, when),
             "richiedente": command.richiedente,
             "sportello_id": command.sportello_id,
         }
@@ -460,7 +438,10 @@ class IntakeApplication(LedgerApplication):
         if atto.occurred_at is not None and atto.occurred_at > datetime.now(ROME) + CLOCK_SKEW:
             raise FieldError(("body", "occurred_at"), "non può essere nel futuro")
         require_role(richiesta.principal, "intake.domanda.agisce")
-        for attempt in range(ATTEMPTS):
+        domanda: Domanda | None = None
+
+        def attempt() -> list[Any]:
+            nonlocal domanda
             domanda = self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
             require_version(domanda.version, versione_letta)
             if atto.occurred_at is not None and atto.occurred_at < domanda.modified_on:
@@ -470,17 +451,11 @@ class IntakeApplication(LedgerApplication):
             context = richiesta.context(domanda.comune, atto.legal_basis, atto.occurred_at)
             with acting(context):
                 others = change(domanda) or []
-            try:
-                recordings = self.save(domanda, *others)
-            except IntegrityError:
-                # the request or the worker's agenda moved meanwhile: check everything again
-                # on the new state (a stale If-Match then answers 412)
-                if attempt == ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter only
-                continue
-            return Azione(domanda.id, recordings[-1].notification.id, domanda.version)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return [domanda, *others]
+
+        recordings = self.save_retrying(attempt)
+        assert domanda is not None
+        return Azione(domanda.id, recordings[-1].notification.id, domanda.version)
 
     def _domanda(self, domanda_id: UUID, principal: Principal, action: str) -> Domanda:
         require_role(principal, action)
@@ -506,7 +481,7 @@ class IntakeApplication(LedgerApplication):
             if not isinstance(received, DomandaRicevuta):
                 continue
             reads.append(
-                self._read_event(
+                self.read_event(
                     richiesta,
                     received.persona_id,
                     "domanda",
@@ -546,92 +521,3 @@ class IntakeApplication(LedgerApplication):
         if self.directory is None:
             raise Conflict("l'elenco della rete territoriale non è disponibile in questo servizio")
         self.directory.require_available(risorsa_id, location)
-
-    def registra_lettura(
-        self,
-        richiesta: Richiesta,
-        persona_id: str | None,
-        oggetto: str,
-        oggetto_id: UUID,
-        finalita: str,
-        endpoint: str,
-        comune: str | None,
-    ) -> None:
-        """Every read of personal data leaves an event, before the data leaves the service."""
-        self.save(
-            self._read_event(richiesta, persona_id, oggetto, oggetto_id, finalita, endpoint, comune)
-        )
-        PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc()
-
-    def _read_event(
-        self,
-        richiesta: Richiesta,
-        persona_id: str | None,
-        oggetto: str,
-        oggetto_id: UUID,
-        finalita: str,
-        endpoint: str,
-        comune: str | None,
-    ) -> DatiPersonaliLetti:
-        with acting(richiesta.context(comune, LEGAL_BASIS_LETTURA)):
-            return DatiPersonaliLetti.model_validate(
-                {
-                    "aggregate_id": uuid4(),
-                    "aggregate_version": 1,
-                    "persona_id": persona_id,
-                    "oggetto": oggetto,
-                    "oggetto_id": oggetto_id,
-                    "finalita": finalita,
-                    "endpoint": endpoint,
-                }
-            )
-
-
-def _dati_persona(persona: Persona) -> DatiPersona:
-    return DatiPersona.model_validate(
-        {
-            "nome": persona.nome,
-            "cognome": persona.cognome,
-            "codice_fiscale": persona.codice_fiscale,
-            "data_nascita": persona.data_nascita,
-            "sesso": _sesso(persona),
-            "luogo_nascita": persona.luogo_nascita,
-            "cittadinanza": persona.cittadinanza,
-            "residenza": _residenza(persona),
-        }
-    )
-
-
-def _residenza(persona: Persona) -> Residenza | None:
-    if (
-        persona.residenza_paese is None
-        and persona.residenza_comune_istat is None
-        and persona.residenza_indirizzo is None
-    ):
-        return None
-    return Residenza(
-        paese=persona.residenza_paese,
-        comune_istat=persona.residenza_comune_istat,
-        indirizzo=persona.residenza_indirizzo,
-    )
-
-
-def _sesso(persona: Persona) -> str | None:
-    if persona.sesso:
-        return persona.sesso
-    if persona.codice_fiscale:
-        return str(codicefiscale.decode(persona.codice_fiscale)["gender"])
-    return None
-
-
-def _profilo(command: RegistraDomanda, when: datetime) -> ProfiloStatistico:
-    persona = command.persona
-    return ProfiloStatistico.model_validate(
-        {
-            "fascia_eta": fascia_eta(persona.data_nascita, when.astimezone(ROME).date()),
-            "sesso": _sesso(persona),
-            "cittadinanza": classe_cittadinanza(persona.cittadinanza),
-            "comune": command.comune,
-            "area": command.area_utenza,
-        }
-    )

@@ -40,7 +40,6 @@ from services.intake.application import (
     LEGAL_BASIS_REGISTRA,
     Atto,
     IntakeApplication,
-    Persona,
     RegistraDomanda,
 )
 from services.intake.domain import Domanda, Sportello
@@ -52,6 +51,7 @@ from shared.calendar import is_working_day
 from shared.events import acting
 from shared.events.intake import Fascia, Richiedente, TipoRichiedente
 from shared.events.types import AreaUtenza, Canale
+from shared.persons.dati import Persona
 
 ROME = ZoneInfo("Europe/Rome")
 Sesso = Literal["F", "M"]

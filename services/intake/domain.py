@@ -102,6 +102,7 @@ class Domanda(LedgerAggregate):
         sportello_id: UUID | None,
     ) -> None:
         self.persona_id = persona_id
+        self.persona = persona
         self.comune = comune
         self.area_utenza = area_utenza
         self.urgente = urgente
@@ -211,6 +212,7 @@ class Domanda(LedgerAggregate):
             motivo=motivo,
             urgente=urgente,
             profilo=profilo,
+            persona=self.persona,
         )
 
     def chiudi(self, esito: str, nota: str | None) -> None:

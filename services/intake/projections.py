@@ -9,7 +9,7 @@ Personal fields arrive encrypted and are never stored here: rows hold ids, codes
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from shared.projections.base import WireEvent
+from shared.projections.base import WireEvent, instant, occurred
 
 metadata = MetaData()
 domande = Table(
@@ -92,24 +92,11 @@ sportelli = Table(
 ``giorno`` 0 = Monday. ``versione`` is the desk's, for ``If-Match`` on its hours."""
 
 
-def instant(value: str) -> datetime:
-    """A stored time as a UTC instant: SQLite keeps no offset, and would read a local time
-    back as UTC. A time without offset (none is recorded so) is taken as UTC."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 APPOINTMENT_OUTCOMES = {
     "AppuntamentoSvolto": "svolto",
     "AppuntamentoMancato": "mancato",
     "AppuntamentoAnnullato": "annullato",
 }
-
-
-def _when(event: WireEvent) -> datetime:
-    return instant(event.data["occurred_at"])
 
 
 class RegistriIntake:
@@ -158,7 +145,7 @@ class RegistriIntake:
                 canale=data["canale"],
                 urgente=bool(data["urgente"]),
                 sportello_id=None if sportello is None else str(sportello),
-                ricevuta_il=_when(event),
+                ricevuta_il=occurred(event),
                 stato="aperta",
                 versione=int(data["aggregate_version"]),
             )
@@ -185,12 +172,14 @@ class RegistriIntake:
     def _DomandaInoltrata(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
-        self._touch(connection, event, stato="inoltrata", inoltrata_il=_when(event))
+        self._touch(connection, event, stato="inoltrata", inoltrata_il=occurred(event))
 
     def _DomandaChiusa(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
-        self._touch(connection, event, stato="chiusa", esito=data["esito"], chiusa_il=_when(event))
+        self._touch(
+            connection, event, stato="chiusa", esito=data["esito"], chiusa_il=occurred(event)
+        )
 
     def _comune(self, connection: Connection, domanda_id: str) -> str:
         """The request's comune: its DomandaRicevuta came first on the same stream."""
@@ -245,7 +234,7 @@ class RegistriIntake:
                 prestazione=data["prestazione"],
                 protocollo=data["protocollo"],
                 scadenza=date.fromisoformat(data["scadenza"]),
-                aperta_il=_when(event),
+                aperta_il=occurred(event),
             )
         )
         self._touch(connection, event)

@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import select
 
 from services.intake.projections import appuntamenti, domande, istanze, sportelli
-from shared.auth.policy import RULES, Forbidden, OutOfScope, authorize, visible_comuni
+from shared.auth.policy import Forbidden, OutOfScope, authorize, visible_comuni
 from shared.auth.principal import Principal
+from shared.auth.scope import ambito
 from shared.db import Engines
 from shared.errors import NotFound
 from shared.paging import Pagina, fetch_page, page_of
@@ -88,32 +89,6 @@ class IstanzaInElenco:
     None once completed."""
     in_ritardo: bool
     """Open past its deadline, or completed after it."""
-
-
-@dataclass(frozen=True)
-class Ambito:
-    """What a caller may list for an action: comuni (None: all) and areas (None: all)."""
-
-    comuni: frozenset[str] | None
-    aree: frozenset[str] | None
-
-    def filtro(self, comune: Any, area: Any) -> ColumnElement[bool]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.comuni is not None:
-            conditions.append(comune.in_(sorted(self.comuni)))
-        if self.aree is not None:
-            conditions.append(area.in_(sorted(self.aree)))
-        return and_(true(), *conditions)
-
-
-def ambito(principal: Principal, action: str) -> Ambito:
-    """The caller's listing scope for ``action``: their comuni, and their areas too where the
-    rule scopes the role by area (an assistente sociale's requests)."""
-    comuni = visible_comuni(principal, action)
-    aree = None
-    if principal.kind == "user" and RULES[action].roles.get(principal.role) == "comune_area":
-        aree = principal.aree
-    return Ambito(comuni, aree)
 
 
 def _readable(principal: Principal, comune: str, area: str) -> bool:

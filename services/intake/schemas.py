@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from itertools import pairwise
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-import pycountry
-from codicefiscale import codicefiscale
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     Field,
@@ -25,62 +21,9 @@ from pydantic import (
 from shared.events.envelope import CLOCK_SKEW
 from shared.events.intake import TipoRichiedente
 from shared.events.types import AreaUtenza, Canale
-from shared.identity.registers import comune_by_istat
-from shared.web.contract import CONTRACT, AttoIn
-
-ITALIA = 380
-ROME = ZoneInfo("Europe/Rome")
-
-
-def _codice_fiscale(value: str) -> str:
-    code = value.strip().upper()
-    if not codicefiscale.is_valid(code):
-        raise ValueError("codice fiscale non valido (formato o carattere di controllo)")
-    return code
-
-
-def _country(value: int) -> int:
-    if pycountry.countries.get(numeric=f"{value:03d}") is None:
-        raise ValueError("codice paese ISO 3166-1 numerico sconosciuto")
-    return value
-
-
-Nome = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Belfiore = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]\d{3}$")]
-
-
-def _istat(value: str) -> str:
-    if comune_by_istat(value) is None:
-        raise ValueError("codice ISTAT di comune sconosciuto")
-    return value
-
-
-class ResidenzaIn(BaseModel):
-    """Residence (SIUSS ``Indirizzo``): the country; for Italy the comune's ISTAT code."""
-
-    model_config = CONTRACT
-
-    paese: Annotated[int, AfterValidator(_country)] = Field(
-        description="ISO 3166-1 numerico (Italia 380)"
-    )
-    comune_istat: (
-        Annotated[StrictStr, StringConstraints(pattern=r"^\d{6}$"), AfterValidator(_istat)] | None
-    ) = Field(
-        default=None,
-        validate_default=True,
-        description="Codice ISTAT del comune (obbligatorio per l'Italia)",
-    )
-    indirizzo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | None = None
-
-    @field_validator("comune_istat")
-    @classmethod
-    def _italy_only(cls, value: str | None, info: ValidationInfo) -> str | None:
-        country = info.data.get("paese")
-        if country == ITALIA and value is None:
-            raise ValueError("obbligatorio per chi risiede in Italia")
-        if country is not None and country != ITALIA and value is not None:
-            raise ValueError("solo per chi risiede in Italia")
-        return value
+from shared.web.contract import CONTRACT, AttoIn, Breve, Testo
+from shared.web.persona import Belfiore, Nome, PersonaIn, PersonaOut, ResidenzaIn, ResidenzaOut
+from shared.web.storia import AttoreOut, AzioneOut, EventoOut, StoriaOut
 
 
 class RichiedenteIn(BaseModel):
@@ -94,50 +37,6 @@ class RichiedenteIn(BaseModel):
     risorsa_id: UUID | None = Field(
         default=None, description="La risorsa della rete che ha inviato la persona"
     )
-
-
-class PersonaIn(BaseModel):
-    """Who the request is about. A codice fiscale, when given, must agree with the birth date
-    and sex given beside it."""
-
-    model_config = CONTRACT
-
-    nome: Nome
-    cognome: Nome
-    codice_fiscale: Annotated[StrictStr, AfterValidator(_codice_fiscale)] | None = None
-    data_nascita: date | None = None
-    sesso: Literal["M", "F"] | None = None
-    luogo_nascita: Belfiore | None = None
-    cittadinanza: Annotated[int, AfterValidator(_country)] | None = Field(
-        default=None, description="ISO 3166-1 numerico (Italia 380)"
-    )
-    residenza: ResidenzaIn | None = None
-
-    @field_validator("data_nascita")
-    @classmethod
-    def _birth_date(cls, value: date | None, info: ValidationInfo) -> date | None:
-        if value is None:
-            return None
-        if value > datetime.now(ROME).date():
-            raise ValueError("la data di nascita non può essere nel futuro")
-        code = info.data.get("codice_fiscale")
-        if code:
-            encoded = codicefiscale.decode(code)["birthdate"]
-            if (encoded.day, encoded.month, encoded.year % 100) != (
-                value.day,
-                value.month,
-                value.year % 100,
-            ):
-                raise ValueError("non coerente con il codice fiscale")
-        return value
-
-    @field_validator("sesso")
-    @classmethod
-    def _sex(cls, value: str | None, info: ValidationInfo) -> str | None:
-        code = info.data.get("codice_fiscale")
-        if value and code and codicefiscale.decode(code)["gender"] != value:
-            raise ValueError("non coerente con il codice fiscale")
-        return value
 
 
 class DomandaIn(BaseModel):
@@ -167,12 +66,6 @@ class DomandaIn(BaseModel):
     )
     richiedente: RichiedenteIn | None = None
     sportello_id: UUID | None = Field(default=None, description="Lo sportello che la riceve")
-
-
-Testo = Annotated[
-    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
-]
-Breve = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class InformazioniIn(AttoIn):
@@ -267,53 +160,10 @@ class OrariIn(BaseModel):
         return value
 
 
-class AzioneOut(BaseModel):
-    id: UUID
-    posizione: int
-    """Ledger position reached: pass it as ``attendi_posizione`` to read your write."""
-    versione: int
-    creato: UUID | None = None
-    """The appointment or application the action created."""
-
-
-class EventoOut(BaseModel):
-    tipo: str
-    versione: int
-    occurred_at: datetime
-    recorded_at: datetime | None
-    attore: AttoreOut
-    base_giuridica: str
-    fonte: str
-    dati: dict[str, Any]
-    """The event's own fields; personal ones decrypted (null once the person is erased)."""
-
-
-class StoriaOut(BaseModel):
-    id: UUID
-    versione: int
-    items: list[EventoOut]
-
-
 class DomandaRegistrata(BaseModel):
     id: UUID
     posizione: int
     """Ledger position reached: pass it as ``attendi_posizione`` to read your write."""
-
-
-class AttoreOut(BaseModel):
-    utente: str
-    ruolo: str
-    comune: str | None
-
-
-class ResidenzaOut(BaseModel):
-    paese: int | None
-    comune_istat: str | None
-    comune: str | None
-    """The comune's name, from the ISTAT register."""
-    regione: str | None
-    """Follows from the comune (SIUSS needs it)."""
-    indirizzo: str | None
 
 
 class RichiedenteOut(BaseModel):
@@ -321,20 +171,6 @@ class RichiedenteOut(BaseModel):
     nome: str | None
     contatto: str | None
     risorsa_id: UUID | None
-
-
-class PersonaOut(BaseModel):
-    persona_id: str
-    nome: str | None
-    cognome: str | None
-    codice_fiscale: str | None
-    data_nascita: date | None
-    sesso: str | None
-    luogo_nascita: str | None = None
-    cittadinanza: int | None = None
-    residenza: ResidenzaOut | None = None
-    cancellata: bool
-    """True when the person was erased: their personal fields read as null."""
 
 
 class DomandaOut(BaseModel):
@@ -354,3 +190,15 @@ class DomandaOut(BaseModel):
     fonte: str
     occurred_at: datetime
     recorded_at: datetime | None
+
+
+__all__ = [
+    "AttoreOut",
+    "AzioneOut",
+    "EventoOut",
+    "PersonaIn",
+    "PersonaOut",
+    "ResidenzaIn",
+    "ResidenzaOut",
+    "StoriaOut",
+]

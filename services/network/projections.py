@@ -8,7 +8,7 @@ state and any period can be chosen.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from shared.projections.base import WireEvent
+from shared.projections.base import WireEvent, occurred
 
 SEGRETARIATO = "segretariato_sociale"
 SERVIZIO_SOCIALE = "servizio_sociale_professionale"
@@ -83,11 +83,6 @@ domanda = Table(
     Column("avvenuto_il", DateTime(timezone=True), nullable=False),
 )
 """Recorded demand: each request received, and each case opened without a request."""
-
-
-def _when(event: WireEvent) -> datetime:
-    """As a UTC instant: SQLite keeps no offset, and would read a local time back as UTC."""
-    return datetime.fromisoformat(event.data["occurred_at"]).astimezone(UTC)
 
 
 def _day(value: str) -> date:
@@ -174,7 +169,7 @@ class MappaRete:
                 tipo=tipo,
                 da=da,
                 a=a,
-                avvenuto_il=_when(event),
+                avvenuto_il=occurred(event),
             )
         )
 
@@ -185,7 +180,7 @@ class MappaRete:
                 position=event.position,
                 comune=comune,
                 area=area,
-                avvenuto_il=_when(event),
+                avvenuto_il=occurred(event),
             )
         )
 

@@ -57,6 +57,10 @@ RULES: dict[str, Rule] = {
     "intake.agenda.legge": Rule(
         {"operatore": "comune", "assistente_sociale": "comune", "coordinatore": "comune"}
     ),
+    "casework.caso.apre": Rule({"assistente_sociale": "comune_area", "coordinatore": "comune"}),
+    "casework.caso.assegna": Rule({"coordinatore": "comune"}),
+    "casework.caso.scrive": Rule({"assistente_sociale": "comune_area"}),
+    "casework.caso.legge": Rule({"assistente_sociale": "comune_area", "coordinatore": "comune"}),
     # The network directory is about organisations, not people: district-wide roles.
     "network.risorsa.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
     "network.collaborazione.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),

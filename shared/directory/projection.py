@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 
 from shared.events.network import ATTRIBUTI_RISORSA
-from shared.projections.base import WireEvent
+from shared.projections.base import WireEvent, occurred
 
 metadata = MetaData()
 risorse = Table(
@@ -48,11 +47,6 @@ risorse = Table(
 (design section 4), so a rebuild equals the incremental state."""
 
 
-def _when(event: WireEvent) -> datetime:
-    """As a UTC instant: SQLite keeps no offset, and would read a local time back as UTC."""
-    return datetime.fromisoformat(event.data["occurred_at"]).astimezone(UTC)
-
-
 class DirectoryProjection:
     name = "directory.risorse"
     sources: tuple[str, ...] = ("network",)
@@ -70,8 +64,8 @@ class DirectoryProjection:
                 risorse.insert().values(
                     id=event.aggregate_id,
                     **_attributes(data),
-                    censita_il=_when(event),
-                    confermata_il=_when(event),
+                    censita_il=occurred(event),
+                    confermata_il=occurred(event),
                     versione=version,
                 )
             )
@@ -81,18 +75,18 @@ class DirectoryProjection:
             connection.execute(
                 update(risorse)
                 .where(row)
-                .values(**changes, confermata_il=_when(event), versione=version)
+                .values(**changes, confermata_il=occurred(event), versione=version)
             )
         elif event.type == "RisorsaConfermata":
             connection.execute(
-                update(risorse).where(row).values(confermata_il=_when(event), versione=version)
+                update(risorse).where(row).values(confermata_il=occurred(event), versione=version)
             )
         elif event.type == "RisorsaDismessa":
             connection.execute(
                 update(risorse)
                 .where(row)
                 .values(
-                    dismessa_il=_when(event),
+                    dismessa_il=occurred(event),
                     motivo_dismissione=data["motivo"],
                     versione=version,
                 )

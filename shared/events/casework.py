@@ -6,18 +6,48 @@ Fields beyond the envelope may still change until the casework issue is resolved
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 from uuid import UUID
 
+from pydantic import Field, StringConstraints
+
+from shared.events.assessment import ValutazioneSina, ValutazioneSinba
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
-from shared.events.personal import OptionalPersonalText, PersonaId, PersonalText
+from shared.events.intake import DatiPersona
+from shared.events.model import ValueModel
+from shared.events.personal import (
+    Erased,
+    OptionalPersonalDate,
+    OptionalPersonalStr,
+    OptionalPersonalText,
+    PersonaId,
+    Personal,
+    PersonalStr,
+    PersonalText,
+)
 from shared.events.profile import ProfiloStatistico
 from shared.events.types import AreaUtenza, CodicePrestazioneSiuss, ShortText
 
 AutoritaGiudiziaria = Literal[
-    "tribunale_minorenni", "procura_minorenni", "giudice_tutelare", "procura_ordinaria"
+    "tribunale_minorenni",
+    "procura_minorenni",
+    "giudice_tutelare",
+    "tribunale_ordinario",
+    "procura_ordinaria",
 ]
+Relazione = Literal[
+    "genitore",
+    "figlio",
+    "coniuge",
+    "convivente",
+    "fratello_sorella",
+    "nonno_nonna",
+    "altro_parente",
+    "altro",
+]
+RuoloLegale = Literal["genitore", "tutore", "amministratore_sostegno", "curatore"]
 
 
 @catalogued
@@ -29,6 +59,10 @@ class CasoAperto(LedgerEvent):
     area_utenza: AreaUtenza
     profilo: ProfiloStatistico
     motivo: PersonalText
+    persona: DatiPersona | None = None
+    """Who the person is (encrypted); None only for a hand-over recorded before intake
+    carried it."""
+    urgente: bool = False
     domanda_id: UUID | None = None
     caso_precedente_id: UUID | None = None
 
@@ -48,23 +82,67 @@ class PresaInCarico(LedgerEvent):
     assistente_sociale: ShortText
 
 
+class Membro(ValueModel):
+    """A member of the household: personal data under the case's person's key (members may
+    have no case of their own)."""
+
+    membro_id: UUID
+    nome: PersonalStr
+    cognome: PersonalStr
+    data_nascita: OptionalPersonalDate = None
+    relazione: Annotated[Relazione | Erased, Personal()]
+    convivente: bool
+
+
+@catalogued
+class NucleoFamiliareRegistrato(LedgerEvent):
+    """The household as known now (members and their relation to the person); a new record
+    replaces the previous one, which stays in the history."""
+
+    persona_id: PersonaId
+    membri: list[Membro]
+
+
+@catalogued
+class RappresentanteLegaleRegistrato(LedgerEvent):
+    """Who signs and consents on the person's behalf (a parent of a minor, a tutore, an
+    amministratore di sostegno, a curatore), with the order appointing them if any."""
+
+    persona_id: PersonaId
+    ruolo: Annotated[RuoloLegale | Erased, Personal()]
+    nome: PersonalStr
+    cognome: PersonalStr
+    provvedimento_id: UUID | None = None
+
+
 @catalogued
 class ValutazioneEffettuata(LedgerEvent):
+    """A social assessment, or a multidimensional one with the ASL (UVM)."""
+
     persona_id: PersonaId
     tipo: Literal["sociale", "multidimensionale"]
     problemi: PersonalText
     risorse: PersonalText
     esito: PersonalText
     partecipanti: list[ShortText]
+    nucleo: OptionalPersonalText = None
+    """The household situation as assessed (personal: who lives with the person, and how)."""
+    sina: ValutazioneSina | None = None
+    """The SINA items of the SIUSS PS flow, for a disabled or non-self-sufficient person."""
+    sinba: ValutazioneSinba | None = None
+    """The SINBA assessment items, for a minor."""
 
 
 @catalogued
 class ContrattoFirmato(LedgerEvent):
     persona_id: PersonaId
+    obiettivi: OptionalPersonalText = None
     firmatario: Literal["persona", "rappresentante_legale"]
     impegni_servizio: PersonalText
     impegni_persona: PersonalText
     firmato_il: date
+    consenso_trattamento: bool = False
+    """Consent to processing where a processing needs it (most rest on the law instead)."""
 
 
 @catalogued
@@ -92,12 +170,21 @@ class InterventoAttivato(LedgerEvent):
     inizio: date
     fine_prevista: date | None = None
     risorsa_id: UUID | None = None
+    """The provider, a resource of the network directory (None: the district itself)."""
+    frequenza: ShortText | None = None
+    importo: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    quota_utente: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    quota_ente: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    prova_mezzi: bool = False
+    """Means-tested (ISEE)."""
+    protocollo_domanda: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
     descrizione: OptionalPersonalText = None
 
 
 @catalogued
 class MonitoraggioRegistrato(LedgerEvent):
     persona_id: PersonaId
+    intervento_id: UUID
     data: date
     note: PersonalText
 
@@ -113,12 +200,24 @@ class InterventoVerificato(LedgerEvent):
 
 
 @catalogued
+class InterventoConcluso(LedgerEvent):
+    """The intervention ended (as planned, or earlier); it can no longer be monitored."""
+
+    persona_id: PersonaId
+    intervento_id: UUID
+    concluso_il: date
+    motivo: OptionalPersonalText = None
+
+
+@catalogued
 class SegnalazioneTribunale(LedgerEvent):
-    """A report to a court or prosecutor; its legal basis is the envelope's."""
+    """A report to a court or prosecutor; its legal basis is the envelope's. It may ask for
+    a protection measure (an amministratore di sostegno, a tutore, a curatore)."""
 
     persona_id: PersonaId
     autorita: AutoritaGiudiziaria
     motivo: PersonalText
+    richiesta: Literal["amministratore_sostegno", "tutela", "curatela"] | None = None
 
 
 @catalogued
@@ -134,8 +233,12 @@ class ProvvedimentoRecepito(LedgerEvent):
         "nomina_amministratore_sostegno",
         "altro",
     ]
+    numero: OptionalPersonalStr = None
+    """The order's number (judicial data, GDPR art. 10: encrypted like the rest)."""
+    data_provvedimento: OptionalPersonalDate = None
     estremi: PersonalText
     relazione_entro: date | None = None
+    """The due date of a report the order asks for: a deadline of the case."""
 
 
 @catalogued
@@ -155,3 +258,31 @@ class CasoChiuso(LedgerEvent):
         "obiettivi_raggiunti", "trasferimento", "rinuncia", "decesso", "non_di_competenza", "altro"
     ]
     restituzione: PersonalText
+
+
+@catalogued
+class QuestionarioRaccolto(LedgerEvent):
+    """A satisfaction questionnaire, ex ante, in itinere or ex post (Piano di Zona)."""
+
+    persona_id: PersonaId
+    momento: Literal["ex_ante", "in_itinere", "ex_post"]
+    risposte: list[Annotated[int, Field(ge=1, le=5)]] = Field(min_length=1, max_length=30)
+    """Answers on a fixed 1–5 scale, in the questionnaire's order."""
+    commento: OptionalPersonalText = None
+
+
+@catalogued
+class ValutazioneRettificata(LedgerEvent):
+    """A correction: points at the assessment it corrects, which stays in the history."""
+
+    persona_id: PersonaId
+    valutazione_event_id: UUID
+    motivo: PersonalText
+    problemi: OptionalPersonalText = None
+    risorse: OptionalPersonalText = None
+    esito: OptionalPersonalText = None
+    nucleo: OptionalPersonalText = None
+    sina: ValutazioneSina | None = None
+    """The corrected SINA items, restated whole (None: unchanged)."""
+    sinba: ValutazioneSinba | None = None
+    """The corrected SINBA items, restated whole (None: unchanged)."""

@@ -170,7 +170,9 @@ def catalogue_json_schema() -> dict[str, Any]:
     for name in sorted(CATALOGUE):
         cls = CATALOGUE[name]
         schema = cls.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
-        definitions.update(schema.pop("$defs", {}))
+        for model_name, definition in schema.pop("$defs", {}).items():
+            # a model shared by several events is defined (and made cipher-aware) once
+            definitions.setdefault(model_name, definition)
         _admit_ciphertext(schema, cls, definitions, seen)
         schema["properties"] = {
             "type": {"const": name},

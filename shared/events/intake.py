@@ -199,13 +199,22 @@ class IstanzaCompletata(LedgerEvent):
 
 @catalogued
 class DomandaInoltrata(LedgerEvent):
-    """Handed over to the Servizio sociale professionale."""
+    """Handed over to the Servizio sociale professionale, with who the person is (encrypted):
+    the case that casework opens from it must know them without reading intake's ledger."""
+
+    schema_version = 2
 
     persona_id: PersonaId
     area_utenza: AreaUtenza
     motivo: PersonalText
     urgente: bool
     profilo: ProfiloStatistico
+    persona: DatiPersona | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 did not carry the person: the case knows them by pseudonym only."""
+        state["persona"] = None
 
 
 @catalogued

@@ -60,6 +60,21 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         ALL_COMUNI,
         ("ELD", "DIS"),
     ),
+    # encode("Riva", "Giulia", "F", "1985-03-12", "Gorgonzola")
+    DemoUser(
+        "as.adulti",
+        "assistente_sociale",
+        "Giulia Riva",
+        "RVIGLI85C52E094Y",
+        ALL_COMUNI,
+        ("POV", "IMMNOM", "ADD"),
+    ),
+    # encode("Mauri", "Davide", "M", "1990-07-04", "Bussero")
+    DemoUser("educatore", "educatore", "Davide Mauri", "MRADVD90L04B292C", ALL_COMUNI, ("FAM",)),
+    # encode("Longhi", "Elena", "F", "1978-10-21", "Milano")
+    DemoUser("psicologa", "psicologo", "Elena Longhi", "LNGLNE78R61F205Z", ALL_COMUNI, ("FAM",)),
+    # encode("Sironi", "Luca", "M", "1983-12-02", "Milano")
+    DemoUser("pedagogista", "pedagogista", "Luca Sironi", "SRNLCU83T02F205T", ALL_COMUNI, ("FAM",)),
     # encode("Galli", "Paola", "F", "1971-11-30", "Pozzuolo Martesana")
     DemoUser(
         "coordinatore", "coordinatore", "Paola Galli", "GLLPLA71S70G965D", ALL_COMUNI, ALL_AREE

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 Role = Literal[
-    "operatore", "assistente_sociale", "coordinatore", "ufficio_di_piano", "amministratore"
+    "operatore",
+    "assistente_sociale",
+    "coordinatore",
+    "ufficio_di_piano",
+    "amministratore",
+    "educatore",
+    "psicologo",
+    "pedagogista",
 ]
 ROLES: tuple[Role, ...] = get_args(Role)
 

@@ -4,21 +4,34 @@ library, wired to the service's sealed ledger. Snapshots are off: they would not
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
     InfrastructureFactory,
+    IntegrityError,
     Mapper,
     ProcessRecorder,
     TrackingRecorder,
 )
 from eventsourcing.utils import Environment
 
+from shared.auth.richiesta import Richiesta
+from shared.events import acting
+from shared.events.access import DatiPersonaliLetti
 from shared.ledger.ledger import Ledger
+from shared.observability import PERSONAL_DATA_READS
+
+ATTEMPTS = 12
+"""Tries of an action without If-Match under concurrent writers, with a short random pause."""
+LEGAL_BASIS_LETTURA = "GDPR_9_2_G"
 
 
 class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
@@ -84,4 +97,70 @@ class LedgerApplication(Application[UUID]):
             found: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        except AssertionError:
+            # eventsourcing asserts when the stream's events mutate no aggregate: the id of
+            # a recorded read (DatiPersonaliLetti) is no record of any kind
+            if self._mutates_an_aggregate(aggregate_id):
+                raise
+            return None
         return found
+
+    def _mutates_an_aggregate(self, aggregate_id: UUID) -> bool:
+        first = next(iter(self.events.get(aggregate_id, lte=1)), None)
+        return callable(getattr(first, "mutate", None))
+
+    def save_retrying(
+        self, attempt: Callable[[], Sequence[MutableOrImmutableAggregate[UUID]]]
+    ) -> list[Any]:
+        """Loads, checks, changes (``attempt``) and saves in one transaction. A concurrent
+        write makes it run ``attempt`` again on the new state, so every rule is checked again
+        and a stale If-Match (checked inside ``attempt``) then answers 412 (decision 0018)."""
+        for tries in range(1, ATTEMPTS + 1):
+            aggregates = attempt()
+            try:
+                return self.save(*aggregates)
+            except IntegrityError:
+                if tries == ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * tries))  # noqa: S311 - jitter only
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def registra_lettura(
+        self,
+        richiesta: Richiesta,
+        persona_id: str | None,
+        oggetto: str,
+        oggetto_id: UUID,
+        finalita: str,
+        endpoint: str,
+        comune: str | None,
+    ) -> None:
+        """Every read of personal data leaves an event, before the data leaves the service."""
+        self.save(
+            self.read_event(richiesta, persona_id, oggetto, oggetto_id, finalita, endpoint, comune)
+        )
+        PERSONAL_DATA_READS.labels(service=self.name, purpose=finalita).inc()
+
+    def read_event(
+        self,
+        richiesta: Richiesta,
+        persona_id: str | None,
+        oggetto: str,
+        oggetto_id: UUID,
+        finalita: str,
+        endpoint: str,
+        comune: str | None,
+    ) -> DatiPersonaliLetti:
+        """A read to record (several are saved together by a list's reader)."""
+        with acting(richiesta.context(comune, LEGAL_BASIS_LETTURA)):
+            return DatiPersonaliLetti.model_validate(
+                {
+                    "aggregate_id": uuid4(),
+                    "aggregate_version": 1,
+                    "persona_id": persona_id,
+                    "oggetto": oggetto,
+                    "oggetto_id": oggetto_id,
+                    "finalita": finalita,
+                    "endpoint": endpoint,
+                }
+            )

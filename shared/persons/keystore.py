@@ -178,6 +178,10 @@ class KeyStore:
                 "wrong key directory, or a tampered key store"
             ) from None
 
+    def is_erased(self, person_id: str) -> bool:
+        """Whether the person was erased: nothing new may be recorded about them."""
+        return self._is_erased(person_id)
+
     def _is_erased(self, person_id: str, connection: Connection | None = None) -> bool:
         query = select(erasures.c.person_id).where(erasures.c.person_id == person_id)
         if connection is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, delete, select
@@ -171,3 +172,18 @@ class ProjectionFeed(Protocol):
     def stop(self) -> None: ...
 
     def wait_for(self, stream: str, position: int, timeout: float) -> bool: ...
+
+
+def instant(value: str) -> datetime:
+    """A recorded time as a UTC instant, as every read model stores times: SQLite keeps no
+    offset, and would read a local time back as UTC. A time without offset (none is recorded
+    so) is taken as UTC."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def occurred(event: WireEvent) -> datetime:
+    """When the event happened in the world, as a UTC instant."""
+    return instant(str(event.data["occurred_at"]))

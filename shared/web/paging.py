@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
 
 from shared.paging import Pagina
+
+Offset = Annotated[int, Query(ge=0, description="Da quale elemento (paginazione)")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Quanti elementi al massimo")]
+Attendi = Annotated[
+    int | None, Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro")
+]
 
 
 def next_link(request: Request, page: Pagina) -> str | None:

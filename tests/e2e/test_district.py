@@ -17,6 +17,12 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from shared.bus.consumer import FAULT_BEFORE_COMMIT
+from tests.support.casework_flow import (
+    CASE_SECRETS,
+    assert_case_history,
+    interventions_on_the_map,
+    run_casework_flow,
+)
 from tests.support.district import Broker, District, make_district
 from tests.support.intake_flow import (
     FLOW_SECRETS,
@@ -80,6 +86,7 @@ def test_requests_received_by_intake_reach_the_reporting_read_model(district: Di
         "directory.risorse",
         "network.mappa",
         "intake.registri",
+        "casework.fascicoli",
     ):
         assert f"{name}: ricostruita" in rebuilt.stdout
     assert district.read_model() == incremental  # replayed from the topics, row for row
@@ -152,7 +159,8 @@ def _network_flow(district: District) -> None:
 def _intake_flow(district: District) -> None:
     """The intake issue's flow on the intake process; its referral reaches the network
     process's map through Kafka, and its application intake's own read model (fed from
-    Kafka here)."""
+    Kafka here). Its hand-over reaches the casework process through Kafka and opens a case,
+    taken to closure there; the case's intervention reaches the network's map."""
     planner = district.token("network", "ufficio.piano")
     resource = new_resource(district.url("network"), planner)
     outcome = run_intake_flow(district.url, district.token, resource)
@@ -168,6 +176,10 @@ def _intake_flow(district: District) -> None:
     mine = [i for i in open_applications.json()["items"] if i["domanda_id"] == outcome.domanda_id]
     assert [(i["tipo"], i["protocollo"]) for i in mine] == [("SAD", "2026/0451")]
 
+    case = run_casework_flow(district.url, district.token, outcome.domanda_id, resource)
+    assert_case_history(case)
+    assert interventions_on_the_map(district.url("network"), planner, resource) == 1
+
 
 def _gap(client: httpx.Client, comune: str, area: str) -> int | None:
     lacune = client.get("/api/network/mappa/analisi").json()["lacune"]
@@ -176,16 +188,20 @@ def _gap(client: httpx.Client, comune: str, area: str) -> int | None:
 
 
 def _assert_no_personal_data_on_kafka(district: District) -> None:
-    """Acceptance 4 on real intake events: a name, codice fiscale, birth date and need."""
+    """Acceptance 4 on real intake and casework events: a name, codice fiscale, birth date,
+    need, and the case's free texts."""
     prefix = district.environment["AMBITO_KAFKA_TOPIC_PREFIX"]
-    topic = f"{prefix}.intake.v1"
     consumer = KafkaConsumer(
         bootstrap_servers=district.environment["AMBITO_KAFKA_BOOTSTRAP"],
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
     )
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in (f"{prefix}.intake.v1", f"{prefix}.casework.v1")
+        for p in consumer.partitions_for_topic(topic)
+    ]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     ends = consumer.end_offsets(partitions)
@@ -210,6 +226,7 @@ def _assert_no_personal_data_on_kafka(district: District) -> None:
         "Giulia",
         "Brambilla",  # demo names too
         *FLOW_SECRETS,  # the intake flow's richiedente, residence and free texts
+        *CASE_SECRETS,  # the casework flow's free texts
     ):
         assert str(secret).encode() not in raw, secret
 

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.casework_flow import (
+    assert_case_history,
+    interventions_on_the_map,
+    run_casework_flow,
+)
 from tests.support.intake_flow import (
     assert_history,
     new_resource,
@@ -134,10 +139,12 @@ def test_serve_demo_keeps_the_network_directory_and_its_map(tmp_path: Path) -> N
     assert _verify(process).returncode == 0
 
 
-def test_serve_demo_runs_the_segretariato_flow_and_its_referral_reaches_the_map(
+def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
     tmp_path: Path,
 ) -> None:
-    """The intake issue's flow (tests/support/intake_flow.py) on the embedded server."""
+    """The intake issue's flow (tests/support/intake_flow.py), then the casework issue's on
+    the case its hand-over opened (tests/support/casework_flow.py), on the embedded server:
+    the referral and the intervention reach the network's map."""
     with server(tmp_path) as process:
         process.start(demo=True)
 
@@ -153,6 +160,10 @@ def test_serve_demo_runs_the_segretariato_flow_and_its_referral_reaches_the_map(
         assert_history(outcome)
         planner = headers("network", "ufficio.piano")
         assert referrals_on_the_map(network, planner, resource) == 1
+
+        case = run_casework_flow(url, headers, outcome.domanda_id, resource)
+        assert_case_history(case)
+        assert interventions_on_the_map(network, planner, resource) == 1
     assert _verify(process).returncode == 0
 
 

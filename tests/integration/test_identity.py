@@ -381,12 +381,17 @@ def test_load_demo_identity(store: IdentityStore) -> None:
     users = {user.username: user for user in store.users()}
     assert {(u, r) for u, _, r in DEMO_LOGINS} == {(u.username, u.role) for u in users.values()}
     assert set(users) == {
-        "operatore", "as.minori", "as.anziani", "coordinatore", "ufficio.piano", "admin"
+        "operatore", "as.minori", "as.anziani", "as.adulti", "coordinatore", "ufficio.piano",
+        "admin", "educatore", "psicologa", "pedagogista",
     }  # fmt: skip
     assert all(user.demo and codicefiscale.is_valid(user.codice_fiscale) for user in users.values())
     assert users["operatore"].comuni == ("B292", "E094", "G965")
     assert users["as.minori"].aree == ("FAM",)
     assert users["as.anziani"].aree == ("DIS", "ELD")
+    assert users["as.adulti"].aree == ("ADD", "IMMNOM", "POV")
+    assert {users[u].role for u in ("educatore", "psicologa", "pedagogista")} == {
+        "educatore", "psicologo", "pedagogista"
+    }  # fmt: skip
     assert len(users["coordinatore"].aree) == 7
     assert users["ufficio.piano"].comuni == users["admin"].comuni == ()
     for username, password, _role in DEMO_LOGINS:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from services.casework.projections import FascicoliCasework
 from services.intake.projections import RegistriIntake
 from services.network.projections import MappaRete
 from services.reporting.projections import DomandePerComuneArea, domande_per_comune_area
@@ -101,13 +102,14 @@ class District:
             views.dispose()
 
     def network_read_models(self) -> dict[str, list[tuple[str, ...]]]:
-        """The directory, the map's facts and intake's registers as stored, every row of
-        every table."""
+        """The directory, the map's facts, intake's registers and casework's cases as
+        stored, every row of every table."""
         views = create_engines(self.views_url)
         tables = [
             *DirectoryProjection.metadata.sorted_tables,
             *MappaRete.metadata.sorted_tables,
             *RegistriIntake.metadata.sorted_tables,
+            *FascicoliCasework.metadata.sorted_tables,
         ]
         try:
             with views.reader.connect() as connection:

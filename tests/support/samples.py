@@ -9,6 +9,7 @@ from __future__ import annotations
 import types
 import typing
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -28,6 +29,10 @@ BY_NAME: dict[str, Any] = {
     "finalita": "SPORTELLO",
     "data_nascita": date(1940, 1, 1),
     "protocollo": "PROT-2026-0001",
+    "protocollo_domanda": "PROT-2026-0002",
+    "data_provvedimento": date(2026, 10, 5),
+    "necessita_interventi_sociali": ["A2.07", "A1.04"],
+    "data_prima_segnalazione": "03/2026",
 }
 ENVELOPE = frozenset(LedgerEvent.model_fields)
 
@@ -77,6 +82,8 @@ def _value(annotation: Any, name: str, metadata: list[Any], person_id: str) -> A
         return date(2026, 11, 2)
     if annotation is time:
         return time(9, 0)
+    if annotation is Decimal:
+        return Decimal("120.50")
     if annotation is datetime or getattr(annotation, "__name__", "") == "AwareDatetime":
         return datetime.now(UTC) - timedelta(days=1)
     if annotation is UUID:

@@ -1,0 +1,462 @@
+"""The case file (fascicolo) as the Servizio sociale professionale keeps it. Pure domain: no
+I/O. The rules of design section 2 live here, each refused with a Conflict naming it:
+
+- no contract before an assessment;
+- no project before a signed contract, unless a court order imposes the intervention;
+- no intervention outside a defined project;
+- no closure while an intervention is active or unverified (its outcome verified after it
+  ended: decision 0020);
+- only the assigned social worker writes to the professional record; the coordinator
+  assigns and reassigns (the service layer says who acts: ``autore``);
+- a closed case takes nothing more: reopening is a new case that links it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from shared.errors import Conflict, NotFound
+from shared.events import casework
+from shared.events.casework import AutoritaGiudiziaria
+from shared.events.intake import DatiPersona
+from shared.events.profile import ProfiloStatistico
+from shared.events.types import AreaUtenza
+from shared.ledger.aggregate import LedgerAggregate
+
+MINORI: frozenset[str] = frozenset({"0-2", "3-5", "6-10", "11-13", "14-17"})
+ANZIANI: frozenset[str] = frozenset({"65-74", "75-84", "85+"})
+
+
+def area_di_riferimento(area_utenza: AreaUtenza, profilo: ProfiloStatistico) -> AreaUtenza:
+    """The area whose social worker a case goes to. A foreign citizen goes to the referent
+    of their age band (a minor to families and minors, an elderly person to the elderly)
+    or, for an adult, of the case's own area (IMMNOM where the district has that referent)."""
+    if profilo.cittadinanza in ("ue", "extra_ue"):
+        if profilo.fascia_eta in MINORI:
+            return "FAM"
+        if profilo.fascia_eta in ANZIANI:
+            return "ELD"
+    return area_utenza
+
+
+@dataclass(frozen=True)
+class Scadenza:
+    """A deadline of the case: a project review, an intervention's verification, a report
+    a court order asks for. Overdue is computed at query time (Europe/Rome)."""
+
+    tipo: str
+    entro: date
+    riferimento_id: UUID | None = None
+
+
+@dataclass
+class Intervento:
+    prestazione: str
+    inizio: date
+    risorsa_id: UUID | None
+    fine_prevista: date | None = None
+    verificato: bool = False
+    concluso: bool = False
+    concluso_il: date | None = None
+
+    @property
+    def verifica_entro(self) -> date | None:
+        """When its verification is due: at its planned end, or once it has ended."""
+        if self.verificato:
+            return None
+        return self.fine_prevista or self.concluso_il
+
+    @property
+    def pendente(self) -> bool:
+        """Blocks closure: still running, or ended without a verification."""
+        return not (self.concluso and self.verificato)
+
+
+class Caso(LedgerAggregate):
+    class CasoAperto(LedgerAggregate.Created, casework.CasoAperto):
+        pass
+
+    class AssistenteSocialeAssegnato(LedgerAggregate.Event, casework.AssistenteSocialeAssegnato):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.assistente_sociale = self.assistente_sociale
+            aggregate.area_utenza = self.area_utenza
+            aggregate.in_carico = False
+
+    class PresaInCarico(LedgerAggregate.Event, casework.PresaInCarico):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.in_carico = True
+
+    class ValutazioneEffettuata(LedgerAggregate.Event, casework.ValutazioneEffettuata):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.valutazioni += 1
+            aggregate.valutazioni_registrate.add(self.event_id)
+
+    class ValutazioneRettificata(LedgerAggregate.Event, casework.ValutazioneRettificata):
+        pass
+
+    class NucleoFamiliareRegistrato(LedgerAggregate.Event, casework.NucleoFamiliareRegistrato):
+        pass
+
+    class RappresentanteLegaleRegistrato(
+        LedgerAggregate.Event, casework.RappresentanteLegaleRegistrato
+    ):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.rappresentante_legale = True
+
+    class QuestionarioRaccolto(LedgerAggregate.Event, casework.QuestionarioRaccolto):
+        pass
+
+    class ContrattoFirmato(LedgerAggregate.Event, casework.ContrattoFirmato):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.contratto = True
+
+    class ProgettoDefinito(LedgerAggregate.Event, casework.ProgettoDefinito):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.progetto = True
+            aggregate.revisione_entro = self.revisione_entro
+
+    class ProgettoRivisto(LedgerAggregate.Event, casework.ProgettoRivisto):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.revisione_entro = self.revisione_entro
+
+    class InterventoAttivato(LedgerAggregate.Event, casework.InterventoAttivato):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.interventi[self.intervento_id] = Intervento(
+                self.prestazione, self.inizio, self.risorsa_id, self.fine_prevista
+            )
+
+    class MonitoraggioRegistrato(LedgerAggregate.Event, casework.MonitoraggioRegistrato):
+        pass
+
+    class InterventoVerificato(LedgerAggregate.Event, casework.InterventoVerificato):
+        def apply(self, aggregate: Any) -> None:
+            found = aggregate.interventi[self.intervento_id]
+            found.verificato = True
+            found.concluso = found.concluso or self.concluso
+
+    class InterventoConcluso(LedgerAggregate.Event, casework.InterventoConcluso):
+        def apply(self, aggregate: Any) -> None:
+            """A verification made while it ran does not verify its end: the outcome is
+            verified again once it is over."""
+            found = aggregate.interventi[self.intervento_id]
+            found.concluso = True
+            found.concluso_il = self.concluso_il
+            found.verificato = False
+
+    class SegnalazioneTribunale(LedgerAggregate.Event, casework.SegnalazioneTribunale):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.segnalazioni += 1
+
+    class ProvvedimentoRecepito(LedgerAggregate.Event, casework.ProvvedimentoRecepito):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.provvedimenti[self.provvedimento_id] = self.relazione_entro
+
+    class RelazioneInviata(LedgerAggregate.Event, casework.RelazioneInviata):
+        def apply(self, aggregate: Any) -> None:
+            if self.provvedimento_id is not None:
+                aggregate.relazioni_inviate.add(self.provvedimento_id)
+
+    class CasoChiuso(LedgerAggregate.Event, casework.CasoChiuso):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.chiuso = True
+
+    @event(CasoAperto)
+    def __init__(
+        self,
+        persona_id: str,
+        origine: str,
+        area_utenza: AreaUtenza,
+        profilo: ProfiloStatistico,
+        motivo: str,
+        domanda_id: UUID | None,
+        caso_precedente_id: UUID | None,
+        persona: DatiPersona | None = None,
+        urgente: bool = False,
+    ) -> None:
+        self.persona_id = persona_id
+        self.persona = persona
+        self.motivo = motivo
+        self.origine = origine
+        self.urgente = urgente
+        self.area_utenza: AreaUtenza = area_utenza
+        self.profilo = profilo
+        self.comune = profilo.comune
+        self.domanda_id = domanda_id
+        self.caso_precedente_id = caso_precedente_id
+        self.assistente_sociale: str | None = None
+        self.in_carico = False
+        self.valutazioni = 0
+        self.valutazioni_registrate: set[UUID] = set()
+        self.rappresentante_legale = False
+        self.contratto = False
+        self.progetto = False
+        self.revisione_entro: date | None = None
+        self.interventi: dict[UUID, Intervento] = {}
+        self.segnalazioni = 0
+        self.provvedimenti: dict[UUID, date | None] = {}
+        self.relazioni_inviate: set[UUID] = set()
+        self.chiuso = False
+
+    # -- assignment (the coordinator) ---------------------------------------------------
+
+    def assegna(self, assistente_sociale: str, area_utenza: AreaUtenza) -> None:
+        """Assigns or reassigns; a reassigned case waits for the new worker's taking charge."""
+        self._require_open()
+        if assistente_sociale == self.assistente_sociale and area_utenza == self.area_utenza:
+            raise Conflict("il caso è già assegnato a questa assistente sociale")
+        self.trigger_event(
+            self.AssistenteSocialeAssegnato,
+            persona_id=self.persona_id,
+            assistente_sociale=assistente_sociale,
+            area_utenza=area_utenza,
+        )
+
+    # -- the professional record (the assigned social worker) ---------------------------
+
+    def prendi_in_carico(self, autore: str) -> None:
+        self._require_open()
+        if self.assistente_sociale is None:
+            raise Conflict("il caso attende l'assegnazione a un'assistente sociale")
+        self._require_author(autore)
+        if self.in_carico:
+            raise Conflict("il caso è già in carico")
+        self.trigger_event(
+            self.PresaInCarico, persona_id=self.persona_id, assistente_sociale=autore
+        )
+
+    def valuta(self, autore: str, **fields: Any) -> None:
+        self._require_writer(autore)
+        self.trigger_event(self.ValutazioneEffettuata, persona_id=self.persona_id, **fields)
+
+    def rettifica_valutazione(self, autore: str, valutazione_event_id: UUID, **fields: Any) -> None:
+        """A correction points at the assessment it corrects; nothing is edited in place."""
+        self._require_writer(autore)
+        if valutazione_event_id not in self.valutazioni_registrate:
+            raise NotFound("valutazione non trovata nel fascicolo")
+        self.trigger_event(
+            self.ValutazioneRettificata,
+            persona_id=self.persona_id,
+            valutazione_event_id=valutazione_event_id,
+            **fields,
+        )
+
+    def registra_nucleo(self, autore: str, membri: list[Any]) -> None:
+        self._require_writer(autore)
+        self.trigger_event(
+            self.NucleoFamiliareRegistrato, persona_id=self.persona_id, membri=membri
+        )
+
+    def registra_rappresentante(self, autore: str, **fields: Any) -> None:
+        self._require_writer(autore)
+        provvedimento = fields.get("provvedimento_id")
+        if provvedimento is not None and provvedimento not in self.provvedimenti:
+            raise NotFound("provvedimento non trovato nel fascicolo")
+        self.trigger_event(
+            self.RappresentanteLegaleRegistrato, persona_id=self.persona_id, **fields
+        )
+
+    def raccogli_questionario(self, autore: str, **fields: Any) -> None:
+        self._require_writer(autore)
+        self.trigger_event(self.QuestionarioRaccolto, persona_id=self.persona_id, **fields)
+
+    def firma_contratto(self, autore: str, **fields: Any) -> None:
+        self._require_writer(autore)
+        if not self.valutazioni:
+            raise Conflict("nessun contratto prima di una valutazione")
+        if fields.get("firmatario") == "rappresentante_legale" and not self.rappresentante_legale:
+            raise Conflict("nessun rappresentante legale registrato nel fascicolo")
+        self.trigger_event(self.ContrattoFirmato, persona_id=self.persona_id, **fields)
+
+    def definisci_progetto(
+        self, autore: str, imposto_da_provvedimento_id: UUID | None = None, **fields: Any
+    ) -> None:
+        self._require_writer(autore)
+        if self.progetto:
+            raise Conflict("il progetto è già definito: rivedilo")
+        if imposto_da_provvedimento_id is not None:
+            if imposto_da_provvedimento_id not in self.provvedimenti:
+                raise NotFound("provvedimento non trovato nel fascicolo")
+        elif not self.contratto:
+            raise Conflict(
+                "nessun progetto prima di un contratto firmato, salvo provvedimento del giudice"
+            )
+        self.trigger_event(
+            self.ProgettoDefinito,
+            persona_id=self.persona_id,
+            imposto_da_provvedimento_id=imposto_da_provvedimento_id,
+            **fields,
+        )
+
+    def rivedi_progetto(self, autore: str, **fields: Any) -> None:
+        self._require_writer(autore)
+        if not self.progetto:
+            raise Conflict("nessun progetto da rivedere")
+        self.trigger_event(self.ProgettoRivisto, persona_id=self.persona_id, **fields)
+
+    def attiva_intervento(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
+        self._require_writer(autore)
+        if not self.progetto:
+            raise Conflict("nessun intervento fuori da un progetto definito")
+        if intervento_id in self.interventi:
+            raise Conflict("intervento già attivato")
+        self.trigger_event(
+            self.InterventoAttivato,
+            persona_id=self.persona_id,
+            intervento_id=intervento_id,
+            **fields,
+        )
+
+    def monitora(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
+        self._require_writer(autore)
+        if self._intervento(intervento_id).concluso:
+            raise Conflict("l'intervento è concluso")
+        self.trigger_event(
+            self.MonitoraggioRegistrato,
+            persona_id=self.persona_id,
+            intervento_id=intervento_id,
+            **fields,
+        )
+
+    def verifica(self, autore: str, intervento_id: UUID, concluso: bool, **fields: Any) -> None:
+        self._require_writer(autore)
+        self._intervento(intervento_id)
+        self.trigger_event(
+            self.InterventoVerificato,
+            persona_id=self.persona_id,
+            intervento_id=intervento_id,
+            concluso=concluso,
+            **fields,
+        )
+
+    def concludi_intervento(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
+        self._require_writer(autore)
+        if self._intervento(intervento_id).concluso:
+            raise Conflict("l'intervento è già concluso")
+        self.trigger_event(
+            self.InterventoConcluso,
+            persona_id=self.persona_id,
+            intervento_id=intervento_id,
+            **fields,
+        )
+
+    def segnala(
+        self,
+        autore: str,
+        autorita: AutoritaGiudiziaria,
+        motivo: str,
+        base_giuridica: str,
+        richiesta: str | None = None,
+    ) -> None:
+        """A report needs an authority, a reason and a legal basis (the envelope's: the
+        service layer records it in a context with ``base_giuridica``)."""
+        self._require_writer(autore)
+        if not motivo.strip():
+            raise Conflict("una segnalazione richiede un motivo")
+        if not base_giuridica.strip():
+            raise Conflict("una segnalazione richiede una base giuridica")
+        self.trigger_event(
+            self.SegnalazioneTribunale,
+            persona_id=self.persona_id,
+            autorita=autorita,
+            motivo=motivo,
+            richiesta=richiesta,
+        )
+
+    def recepisci_provvedimento(self, autore: str, provvedimento_id: UUID, **fields: Any) -> None:
+        """A court order may arrive before anyone takes charge (it may open the case)."""
+        self._require_open()
+        if self.assistente_sociale is not None:
+            self._require_author(autore)
+        if provvedimento_id in self.provvedimenti:
+            raise Conflict("provvedimento già recepito")
+        self.trigger_event(
+            self.ProvvedimentoRecepito,
+            persona_id=self.persona_id,
+            provvedimento_id=provvedimento_id,
+            **fields,
+        )
+
+    def invia_relazione(
+        self, autore: str, provvedimento_id: UUID | None = None, **fields: Any
+    ) -> None:
+        self._require_writer(autore)
+        if provvedimento_id is not None and provvedimento_id not in self.provvedimenti:
+            raise NotFound("provvedimento non trovato nel fascicolo")
+        self.trigger_event(
+            self.RelazioneInviata,
+            persona_id=self.persona_id,
+            provvedimento_id=provvedimento_id,
+            **fields,
+        )
+
+    def chiudi(self, autore: str, **fields: Any) -> None:
+        self._require_writer(autore)
+        if any(intervento.pendente for intervento in self.interventi.values()):
+            raise Conflict("un intervento è ancora attivo o non verificato")
+        self.trigger_event(self.CasoChiuso, persona_id=self.persona_id, **fields)
+
+    @property
+    def stato(self) -> str:
+        if self.chiuso:
+            return "chiuso"
+        if self.assistente_sociale is None:
+            return "in_attesa"
+        return "in_carico" if self.in_carico else "assegnato"
+
+    @property
+    def minore(self) -> bool:
+        return self.profilo.fascia_eta in MINORI
+
+    @property
+    def scadenze(self) -> list[Scadenza]:
+        """What the case owes, by due date: none once it is closed."""
+        if self.chiuso:
+            return []
+        found = [
+            Scadenza("relazione_tribunale", due, provvedimento)
+            for provvedimento, due in self.relazioni_dovute.items()
+        ]
+        if self.revisione_entro is not None:
+            found.append(Scadenza("revisione_progetto", self.revisione_entro))
+        found.extend(
+            Scadenza("verifica_intervento", due, intervento_id)
+            for intervento_id, intervento in self.interventi.items()
+            if (due := intervento.verifica_entro) is not None
+        )
+        return sorted(found, key=lambda s: (s.entro, s.tipo))
+
+    @property
+    def relazioni_dovute(self) -> dict[UUID, date]:
+        """Court reports asked for and not yet sent: deadlines."""
+        return {
+            provvedimento: due
+            for provvedimento, due in self.provvedimenti.items()
+            if due is not None and provvedimento not in self.relazioni_inviate
+        }
+
+    # -- guards -------------------------------------------------------------------------
+
+    def _intervento(self, intervento_id: UUID) -> Intervento:
+        found = self.interventi.get(intervento_id)
+        if found is None:
+            raise NotFound("intervento non trovato")
+        return found
+
+    def _require_writer(self, autore: str) -> None:
+        self._require_open()
+        self._require_author(autore)
+        if not self.in_carico:
+            raise Conflict("il caso non è ancora stato preso in carico")
+
+    def _require_author(self, autore: str) -> None:
+        if autore != self.assistente_sociale:
+            raise Conflict("solo l'assistente sociale assegnata scrive nel fascicolo")
+
+    def _require_open(self) -> None:
+        if self.chiuso:
+            raise Conflict("il caso è chiuso: per riaprirlo si apre un nuovo caso collegato")

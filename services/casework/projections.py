@@ -1,0 +1,266 @@
+"""The Servizio sociale professionale's read model: its register of case files (fascicoli)
+and of their interventions, fed by the casework ledger.
+
+Rows hold facts as they happened (UTC instants, the dates the events carry); "today",
+"overdue" and every deadline are worked out when asked, in Europe/Rome, so a rebuild equals
+the incremental state. Personal fields arrive encrypted and are never stored here: rows
+hold ids, codes, dates and times, and the coarse statistical profile written in clear.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    update,
+)
+
+from shared.projections.base import WireEvent, instant
+
+metadata = MetaData()
+casi = Table(
+    "casework_casi",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("persona_id", String(20), nullable=False, index=True),
+    Column("stato", String(10), nullable=False, index=True),
+    Column("origine", String(20), nullable=False),
+    Column("area_utenza", String(10), nullable=False, index=True),
+    Column("comune", String(4), nullable=False, index=True),
+    Column("fascia_eta", String(10), nullable=False),
+    Column("cittadinanza", String(10), nullable=False),
+    Column("urgente", Boolean, nullable=False),
+    Column("assistente_sociale", String(200), index=True),
+    Column("aperto_il", DateTime(timezone=True), nullable=False, index=True),
+    Column("assegnato_il", DateTime(timezone=True)),
+    Column("in_carico_dal", DateTime(timezone=True)),
+    Column("chiuso_il", DateTime(timezone=True)),
+    Column("motivo_chiusura", String(30)),
+    Column("domanda_id", String(36), index=True),
+    Column("caso_precedente_id", String(36), index=True),
+    Column("revisione_entro", Date),
+    Column("interventi_attivi", Integer, nullable=False),
+    Column("versione", Integer, nullable=False),
+    Column("posizione", BigInteger, nullable=False),
+)
+"""One row per case: ``stato`` is ``in_attesa`` (opened, waiting for assignment),
+``assegnato`` (a social worker assigned, or reassigned, and not yet taking charge),
+``in_carico`` or ``chiuso`` (with its ``motivo_chiusura``). ``area_utenza`` is the one of the
+latest assignment. ``versione`` is the case's (for ``If-Match`` after a list), ``posizione``
+the ledger position of its latest event."""
+interventi = Table(
+    "casework_interventi",
+    metadata,
+    Column("caso_id", String(36), primary_key=True),
+    Column("intervento_id", String(36), primary_key=True),
+    Column("prestazione", String(10), nullable=False),
+    Column("risorsa_id", String(36), index=True),
+    Column("inizio", Date, nullable=False),
+    Column("fine_prevista", Date),
+    Column("verificato", Boolean, nullable=False),
+    Column("concluso", Boolean, nullable=False),
+)
+"""One row per intervention of a case: concluded by InterventoConcluso, or by a
+verification that concludes it (``concluso: true``), whichever comes first."""
+
+EVENT_TYPES = frozenset(
+    {
+        "CasoAperto",
+        "AssistenteSocialeAssegnato",
+        "PresaInCarico",
+        "NucleoFamiliareRegistrato",
+        "RappresentanteLegaleRegistrato",
+        "ValutazioneEffettuata",
+        "ValutazioneRettificata",
+        "ContrattoFirmato",
+        "ProgettoDefinito",
+        "ProgettoRivisto",
+        "InterventoAttivato",
+        "MonitoraggioRegistrato",
+        "InterventoVerificato",
+        "InterventoConcluso",
+        "SegnalazioneTribunale",
+        "ProvvedimentoRecepito",
+        "RelazioneInviata",
+        "CasoChiuso",
+        "QuestionarioRaccolto",
+    }
+)
+"""Every event of a case: those that change nothing listed here still move the case's
+version and position."""
+
+
+def _optional_id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class FascicoliCasework:
+    name = "casework.fascicoli"
+    sources: tuple[str, ...] = ("casework",)
+    event_types = EVENT_TYPES
+    metadata = metadata
+
+    def apply(self, connection: Connection, event: WireEvent) -> None:
+        handler = getattr(self, f"_{event.type}", None)
+        if handler is None:
+            self._touch(connection, event)
+            return
+        handler(connection, event, event.data)
+
+    def _touch(self, connection: Connection, event: WireEvent, **values: Any) -> None:
+        """Every event of a case moves its version and position."""
+        connection.execute(
+            update(casi)
+            .where(casi.c.id == event.aggregate_id)
+            .values(
+                versione=int(event.data["aggregate_version"]), posizione=event.position, **values
+            )
+        )
+
+    # -- the case --------------------------------------------------------------------
+
+    def _CasoAperto(  # noqa: N802 - named after the event
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        profilo = data["profilo"]
+        connection.execute(
+            casi.insert().values(
+                id=event.aggregate_id,
+                persona_id=data["persona_id"],
+                stato="in_attesa",
+                origine=data["origine"],
+                area_utenza=data["area_utenza"],
+                comune=profilo["comune"],
+                fascia_eta=profilo.get("fascia_eta", "non_nota"),
+                cittadinanza=profilo.get("cittadinanza", "non_nota"),
+                urgente=bool(data.get("urgente", False)),
+                aperto_il=instant(data["occurred_at"]),
+                domanda_id=_optional_id(data.get("domanda_id")),
+                caso_precedente_id=_optional_id(data.get("caso_precedente_id")),
+                interventi_attivi=0,
+                versione=int(data["aggregate_version"]),
+                posizione=event.position,
+            )
+        )
+
+    def _AssistenteSocialeAssegnato(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        """An assignment, or a reassignment: the case waits for the new worker's taking
+        charge."""
+        self._touch(
+            connection,
+            event,
+            stato="assegnato",
+            assistente_sociale=data["assistente_sociale"],
+            area_utenza=data["area_utenza"],
+            assegnato_il=instant(data["occurred_at"]),
+            in_carico_dal=None,
+        )
+
+    def _PresaInCarico(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(
+            connection,
+            event,
+            stato="in_carico",
+            assistente_sociale=data["assistente_sociale"],
+            in_carico_dal=instant(data["occurred_at"]),
+        )
+
+    def _ProgettoDefinito(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event, revisione_entro=date.fromisoformat(data["revisione_entro"]))
+
+    def _ProgettoRivisto(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event, revisione_entro=date.fromisoformat(data["revisione_entro"]))
+
+    def _CasoChiuso(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(
+            connection,
+            event,
+            stato="chiuso",
+            chiuso_il=instant(data["occurred_at"]),
+            motivo_chiusura=data["motivo"],
+        )
+
+    # -- interventions ---------------------------------------------------------------
+
+    def _InterventoAttivato(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        fine = data.get("fine_prevista")
+        connection.execute(
+            interventi.insert().values(
+                caso_id=event.aggregate_id,
+                intervento_id=str(data["intervento_id"]),
+                prestazione=data["prestazione"],
+                risorsa_id=_optional_id(data.get("risorsa_id")),
+                inizio=date.fromisoformat(data["inizio"]),
+                fine_prevista=None if fine is None else date.fromisoformat(fine),
+                verificato=False,
+                concluso=False,
+            )
+        )
+        self._count_active(connection, event)
+
+    def _InterventoVerificato(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        values: dict[str, Any] = {"verificato": True}
+        if data["concluso"]:
+            values["concluso"] = True
+        self._intervention(connection, event, data, values)
+
+    def _InterventoConcluso(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        # as the case does: a verification made while it ran does not verify its end
+        self._intervention(connection, event, data, {"concluso": True, "verificato": False})
+
+    def _intervention(
+        self,
+        connection: Connection,
+        event: WireEvent,
+        data: dict[str, Any],
+        values: dict[str, Any],
+    ) -> None:
+        i = interventi.c
+        connection.execute(
+            update(interventi)
+            .where(
+                (i.caso_id == event.aggregate_id) & (i.intervento_id == str(data["intervento_id"]))
+            )
+            .values(**values)
+        )
+        self._count_active(connection, event)
+
+    def _count_active(self, connection: Connection, event: WireEvent) -> None:
+        """Active interventions: activated and not concluded, counted from their rows (an
+        intervention concluded twice, by its verification and by its end, counts once)."""
+        i = interventi.c
+        active = connection.execute(
+            select(func.count())
+            .select_from(interventi)
+            .where((i.caso_id == event.aggregate_id) & i.concluso.is_(False))
+        ).scalar_one()
+        self._touch(connection, event, interventi_attivi=int(active))
