@@ -12,7 +12,7 @@ from typing import Any, Literal
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from services.casework.domain import Caso, area_di_riferimento
+from services.casework.domain import Caso, area_di_riferimento, id_riapertura
 from shared import codes
 from shared.auth.policy import Forbidden, OutOfScope, authorize, require_role
 from shared.auth.richiesta import Richiesta
@@ -88,7 +88,8 @@ class ApriCaso:
     caso_precedente_id: UUID | None = None
     provvedimento: Provvedimento | None = None
     caso_id: UUID | None = None
-    """An id chosen by the caller (the demo, an import): a second case with it is a 409."""
+    """An id chosen by the caller (the demo, an import): a second case with it is a 409.
+    A reopening's id is always derived from the closed case (``id_riapertura``)."""
 
 
 class CaseworkApplication(LedgerApplication):
@@ -124,7 +125,12 @@ class CaseworkApplication(LedgerApplication):
         self._check_act(atto)
         if command.comune not in self.district_comuni():
             raise FieldError(("body", "comune"), "comune non appartenente al distretto")
-        if command.caso_id is not None and self.recorded(command.caso_id) is not None:
+        caso_id = command.caso_id
+        if command.caso_precedente_id is not None:
+            caso_id = id_riapertura(command.caso_precedente_id)
+            if command.caso_id not in (None, caso_id):
+                raise FieldError(("body", "caso_id"), "una riapertura ha l'identificativo derivato")
+        elif caso_id is not None and self.recorded(caso_id) is not None:
             raise Conflict("esiste già un caso con questo identificativo")
         if command.origine == "provvedimento" and command.provvedimento is None:
             raise FieldError(
@@ -138,11 +144,16 @@ class CaseworkApplication(LedgerApplication):
             )
             if not previous.chiuso:
                 raise Conflict("si riapre solo un caso chiuso: questo è ancora aperto")
+            if self.recorded(id_riapertura(previous.id)) is not None:
+                raise Conflict("il caso chiuso è già stato riaperto: si lavora su quello")
+            self._check_order_of_acts(previous, atto)
             persona_id = previous.persona_id
             if self.keystore.is_erased(persona_id):
                 raise PersonErasedError("la persona è stata cancellata: il caso non si riapre")
-            if persona is None and previous.persona is not None:
-                persona = persona_da_dati(previous.persona)
+            known = persona_da_dati(previous.persona) if previous.persona is not None else None
+            if persona is not None:
+                self._require_same_person(persona, persona_id, known)
+            persona = persona or known
             if persona is None:
                 raise FieldError(
                     ("body", "persona"), "dati della persona non più disponibili: indicali"
@@ -171,10 +182,10 @@ class CaseworkApplication(LedgerApplication):
         order = command.provvedimento
         context = richiesta.context(command.comune, atto.legal_basis, atto.occurred_at)
         with acting(context):
-            if command.caso_id is None:
+            if caso_id is None:
                 caso = Caso(**fields)
             else:
-                caso = Caso._create(Caso.CasoAperto, id=command.caso_id, **fields)
+                caso = Caso._create(Caso.CasoAperto, id=caso_id, **fields)
         created = None
         if order is not None:
             created = uuid4()
@@ -656,6 +667,23 @@ class CaseworkApplication(LedgerApplication):
         except OutOfScope as refusal:
             raise Forbidden(str(refusal)) from None
 
+    def _require_same_person(
+        self, persona: Persona, persona_id: str, known: Persona | None
+    ) -> None:
+        """A reopening is about the closed case's person: the person sent must be them (by
+        codice fiscale, or by name and birth date), never someone else's record."""
+        if known is not None and not _same_person(persona, known):
+            raise FieldError(("body", "persona"), "non è la persona del caso chiuso")
+        claimed = self.keystore.claim(
+            persona_id,
+            codice_fiscale=persona.codice_fiscale,
+            nome=persona.nome,
+            cognome=persona.cognome,
+            data_nascita=persona.data_nascita,
+        )
+        if claimed != persona_id:
+            raise FieldError(("body", "persona"), "non è la persona del caso chiuso")
+
     @staticmethod
     def _require_assignee(caso: Caso, richiesta: Richiesta) -> None:
         if caso.assistente_sociale != richiesta.principal.subject:
@@ -702,6 +730,19 @@ def _order_named_in(field: str) -> Iterator[None]:
         yield
     except NotFound as missing:
         raise FieldError(("body", field), str(missing)) from None
+
+
+def _same_person(sent: Persona, known: Persona) -> bool:
+    """Identifiers both sides hold must agree: the codice fiscale when both have it, else
+    name, surname and (when both have it) birth date, ignoring case."""
+    if sent.codice_fiscale and known.codice_fiscale:
+        return sent.codice_fiscale.upper() == known.codice_fiscale.upper()
+    if sent.data_nascita and known.data_nascita and sent.data_nascita != known.data_nascita:
+        return False
+    return (sent.nome.casefold().strip(), sent.cognome.casefold().strip()) == (
+        known.nome.casefold().strip(),
+        known.cognome.casefold().strip(),
+    )
 
 
 def _purpose(richiesta: Richiesta) -> str:

@@ -41,7 +41,7 @@ today (working days, Europe/Rome).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -60,7 +60,7 @@ from services.casework.application import (
     CaseworkApplication,
     Provvedimento,
 )
-from services.casework.domain import Caso
+from services.casework.domain import Caso, id_riapertura
 from services.casework.policies import ApriCasoDaInoltro
 from services.intake.demo import ESTERO, ISTAT, NATI_IN_ITALIA, NOMI, VIE
 from services.intake.demo import domanda_id as intake_domanda_id
@@ -1238,10 +1238,11 @@ def storie() -> list[Storia]:
                 Recepisce(
                     Ordine(
                         "tribunale_minorenni",
-                        "altro",
+                        "affidamento_servizio_sociale",
                         "Decreto del Tribunale per i minorenni di Milano: apertura della "
-                        "tutela, collocamento in comunità, nomina del tutore volontario; "
-                        "relazione sulla situazione del minore",
+                        "tutela, affidamento al servizio sociale con collocamento in "
+                        "comunità, nomina del tutore volontario; relazione sulla situazione "
+                        "del minore",
                         "V.G. 5130/{anno}",
                         emesso=3,
                         relazione=("oggi", -6),
@@ -2190,10 +2191,8 @@ def record_demo_casework(casework: CaseworkApplication, now: datetime | None = N
     if missing:
         raise LookupError(f"nessun caso aperto per le domande inoltrate: {', '.join(missing)}")
     plan = piano(now, {slug: opened for slug, (_, opened) in inoltrati.items()})
-    casi = [
-        inoltrati[s.apertura.domanda][0] if isinstance(s.apertura, Inoltro) else caso_id(s.slug)
-        for s in plan.storie
-    ]
+    ids = _ids(plan.storie, inoltrati)
+    casi = [ids[s.slug] for s in plan.storie]
     run = _Esecuzione(casework, plan, casi)
     done = [_version(casework, cid) for cid in casi]
     recorded = 0
@@ -2207,11 +2206,19 @@ def record_demo_casework(casework: CaseworkApplication, now: datetime | None = N
 
 def demo_case_ids(casework: CaseworkApplication) -> dict[str, UUID]:
     """Every demo case's id by its slug (hand-over cases as the policy opened them)."""
-    inoltrati = casi_inoltrati(casework)
-    return {
-        s.slug: inoltrati[s.apertura.domanda][0]
-        if isinstance(s.apertura, Inoltro)
-        else caso_id(s.slug)
-        for s in storie()
-        if not isinstance(s.apertura, Inoltro) or s.apertura.domanda in inoltrati
-    }
+    return _ids(storie(), casi_inoltrati(casework))
+
+
+def _ids(stories: Sequence[Storia], inoltrati: dict[str, tuple[UUID, datetime]]) -> dict[str, UUID]:
+    """Each case's id: the policy's for a hand-over, derived from the closed case for a
+    reopening, else fixed by its slug (a hand-over not yet opened has none)."""
+    ids: dict[str, UUID] = {}
+    for s in stories:
+        if isinstance(s.apertura, Inoltro):
+            if s.apertura.domanda in inoltrati:
+                ids[s.slug] = inoltrati[s.apertura.domanda][0]
+        elif s.apertura.precedente is not None:
+            ids[s.slug] = id_riapertura(ids[s.apertura.precedente])
+        else:
+            ids[s.slug] = caso_id(s.slug)
+    return ids

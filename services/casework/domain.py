@@ -2,10 +2,11 @@
 I/O. The rules of design section 2 live here, each refused with a Conflict naming it:
 
 - no contract before an assessment;
-- no project before a signed contract, unless a court order imposes the intervention;
+- no project before a signed contract, unless a court order imposes the intervention (an
+  order entrusting the person to the service);
 - no intervention outside a defined project;
 - no closure while an intervention is active or unverified (its outcome verified after it
-  ended: decision 0020);
+  ended: decision 0020), nor while a court still waits for a report it asked for;
 - only the assigned social worker writes to the professional record; the coordinator
   assigns and reassigns (the service layer says who acts: ``autore``);
 - a closed case takes nothing more: reopening is a new case that links it.
@@ -16,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, FieldError, NotFound
 from shared.events import casework
 from shared.events.casework import AutoritaGiudiziaria
 from shared.events.intake import DatiPersona
@@ -29,6 +30,10 @@ from shared.events.types import AreaUtenza
 from shared.ledger.aggregate import LedgerAggregate
 
 MINORI: frozenset[str] = frozenset({"0-2", "3-5", "6-10", "11-13", "14-17"})
+RIAPERTURE = UUID("5b0c1a8e-3f7d-4c2a-9e61-7a4d2f0c9b13")
+"""Namespace of reopened cases' ids."""
+ORDINI_CHE_IMPONGONO: frozenset[str] = frozenset({"affidamento_servizio_sociale"})
+"""The kinds of court order that impose the service's project without a contract."""
 ANZIANI: frozenset[str] = frozenset({"65-74", "75-84", "85+"})
 
 
@@ -42,6 +47,12 @@ def area_di_riferimento(area_utenza: AreaUtenza, profilo: ProfiloStatistico) -> 
         if profilo.fascia_eta in ANZIANI:
             return "ELD"
     return area_utenza
+
+
+def id_riapertura(caso_precedente_id: UUID) -> UUID:
+    """A closed case is reopened once: its reopening's id is derived from it, so a second
+    reopening (or two at once) finds the id taken."""
+    return uuid5(RIAPERTURE, str(caso_precedente_id))
 
 
 @dataclass(frozen=True)
@@ -61,12 +72,15 @@ class Intervento:
     risorsa_id: UUID | None
     fine_prevista: date | None = None
     verificato: bool = False
+    """Its outcome verified at or after its end (a verification while it runs is a check,
+    which leaves the final verification due)."""
     concluso: bool = False
     concluso_il: date | None = None
+    verifiche_in_itinere: int = 0
 
     @property
     def verifica_entro(self) -> date | None:
-        """When its verification is due: at its planned end, or once it has ended."""
+        """When its final verification is due: at its planned end, or once it has ended."""
         if self.verificato:
             return None
         return self.fine_prevista or self.concluso_il
@@ -136,17 +150,17 @@ class Caso(LedgerAggregate):
     class InterventoVerificato(LedgerAggregate.Event, casework.InterventoVerificato):
         def apply(self, aggregate: Any) -> None:
             found = aggregate.interventi[self.intervento_id]
-            found.verificato = True
-            found.concluso = found.concluso or self.concluso
+            if found.concluso or self.concluso:
+                found.verificato = True
+                found.concluso = True
+            else:
+                found.verifiche_in_itinere += 1
 
     class InterventoConcluso(LedgerAggregate.Event, casework.InterventoConcluso):
         def apply(self, aggregate: Any) -> None:
-            """A verification made while it ran does not verify its end: the outcome is
-            verified again once it is over."""
             found = aggregate.interventi[self.intervento_id]
             found.concluso = True
             found.concluso_il = self.concluso_il
-            found.verificato = False
 
     class SegnalazioneTribunale(LedgerAggregate.Event, casework.SegnalazioneTribunale):
         def apply(self, aggregate: Any) -> None:
@@ -155,6 +169,8 @@ class Caso(LedgerAggregate):
     class ProvvedimentoRecepito(LedgerAggregate.Event, casework.ProvvedimentoRecepito):
         def apply(self, aggregate: Any) -> None:
             aggregate.provvedimenti[self.provvedimento_id] = self.relazione_entro
+            if self.tipo in ORDINI_CHE_IMPONGONO:
+                aggregate.ordini_che_impongono.add(self.provvedimento_id)
 
     class RelazioneInviata(LedgerAggregate.Event, casework.RelazioneInviata):
         def apply(self, aggregate: Any) -> None:
@@ -199,6 +215,7 @@ class Caso(LedgerAggregate):
         self.interventi: dict[UUID, Intervento] = {}
         self.segnalazioni = 0
         self.provvedimenti: dict[UUID, date | None] = {}
+        self.ordini_che_impongono: set[UUID] = set()
         self.relazioni_inviate: set[UUID] = set()
         self.chiuso = False
 
@@ -281,6 +298,11 @@ class Caso(LedgerAggregate):
         if imposto_da_provvedimento_id is not None:
             if imposto_da_provvedimento_id not in self.provvedimenti:
                 raise NotFound("provvedimento non trovato nel fascicolo")
+            if imposto_da_provvedimento_id not in self.ordini_che_impongono:
+                raise Conflict(
+                    "questo provvedimento non affida la persona al servizio: il progetto "
+                    "richiede un contratto firmato"
+                )
         elif not self.contratto:
             raise Conflict(
                 "nessun progetto prima di un contratto firmato, salvo provvedimento del giudice"
@@ -304,6 +326,9 @@ class Caso(LedgerAggregate):
             raise Conflict("nessun intervento fuori da un progetto definito")
         if intervento_id in self.interventi:
             raise Conflict("intervento già attivato")
+        fine, inizio = fields.get("fine_prevista"), fields["inizio"]
+        if fine is not None and fine < inizio:
+            raise FieldError(("body", "fine_prevista"), "non può precedere l'inizio")
         self.trigger_event(
             self.InterventoAttivato,
             persona_id=self.persona_id,
@@ -335,8 +360,11 @@ class Caso(LedgerAggregate):
 
     def concludi_intervento(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
         self._require_writer(autore)
-        if self._intervento(intervento_id).concluso:
+        found = self._intervento(intervento_id)
+        if found.concluso:
             raise Conflict("l'intervento è già concluso")
+        if fields["concluso_il"] < found.inizio:
+            raise FieldError(("body", "concluso_il"), "non può precedere l'inizio dell'intervento")
         self.trigger_event(
             self.InterventoConcluso,
             persona_id=self.persona_id,
@@ -396,8 +424,13 @@ class Caso(LedgerAggregate):
 
     def chiudi(self, autore: str, **fields: Any) -> None:
         self._require_writer(autore)
-        if any(intervento.pendente for intervento in self.interventi.values()):
-            raise Conflict("un intervento è ancora attivo o non verificato")
+        interventi = self.interventi.values()
+        if any(not intervento.concluso for intervento in interventi):
+            raise Conflict("un intervento è ancora attivo: concludilo prima di chiudere il caso")
+        if any(not intervento.verificato for intervento in interventi):
+            raise Conflict("un intervento concluso non ha ancora la verifica dell'esito")
+        if self.relazioni_dovute:
+            raise Conflict("il giudice attende ancora una relazione chiesta da un provvedimento")
         self.trigger_event(self.CasoChiuso, persona_id=self.persona_id, **fields)
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     func,
+    or_,
     select,
     update,
 )
@@ -226,16 +227,20 @@ class FascicoliCasework:
     def _InterventoVerificato(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
-        values: dict[str, Any] = {"verificato": True}
-        if data["concluso"]:
-            values["concluso"] = True
+        """As the case does: the outcome is verified at or after its end; a check while it
+        runs leaves the final verification due."""
+        i = interventi.c
+        values: dict[str, Any] = (
+            {"verificato": True, "concluso": True}
+            if data["concluso"]
+            else {"verificato": or_(i.verificato, i.concluso)}
+        )
         self._intervention(connection, event, data, values)
 
     def _InterventoConcluso(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
-        # as the case does: a verification made while it ran does not verify its end
-        self._intervention(connection, event, data, {"concluso": True, "verificato": False})
+        self._intervention(connection, event, data, {"concluso": True})
 
     def _intervention(
         self,

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    field_validator,
+)
 
 from shared.events.assessment import ValutazioneSina, ValutazioneSinba
 from shared.events.casework import AutoritaGiudiziaria, Relazione, RuoloLegale
@@ -23,7 +31,19 @@ TipoProvvedimento = Literal[
     "nomina_amministratore_sostegno",
     "altro",
 ]
-Importo = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+CENTESIMI = Decimal("0.01")
+
+
+def _in_euro_e_centesimi(value: Decimal) -> Decimal:
+    """Stored as written in an act: euros and cents, never an exponent (``1E+2``)."""
+    return value.quantize(CENTESIMI)
+
+
+Importo = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(_in_euro_e_centesimi),
+]
 
 if TYPE_CHECKING:  # the same fields, as the type checker sees them
     SinaIn = ValutazioneSina
@@ -200,6 +220,14 @@ class InterventoIn(AttoIn):
             raise ValueError("non può precedere l'inizio")
         return value
 
+    @field_validator("quota_ente")
+    @classmethod
+    def _shares_add_up(cls, value: Decimal | None, info: Any) -> Decimal | None:
+        total, user_share = info.data.get("importo"), info.data.get("quota_utente")
+        if None not in (value, total, user_share) and user_share + value != total:
+            raise ValueError("quota utente e quota ente devono sommare all'importo")
+        return value
+
 
 class MonitoraggioIn(AttoIn):
     data: date
@@ -218,6 +246,8 @@ class VerificaIn(AttoIn):
 class ConclusioneInterventoIn(AttoIn):
     concluso_il: date
     motivo: Testo | None = None
+
+    _past = field_validator("concluso_il")(_not_future)
 
 
 class SegnalazioneIn(AttoIn):

@@ -48,6 +48,16 @@ Relazione = Literal[
     "altro",
 ]
 RuoloLegale = Literal["genitore", "tutore", "amministratore_sostegno", "curatore"]
+TipoProvvedimento = Literal[
+    "affidamento_servizio_sociale",
+    "indagine_psicosociale",
+    "nomina_amministratore_sostegno",
+    "altro",
+]
+MisuraRichiesta = Literal["amministratore_sostegno", "tutela", "curatela"]
+
+Autorita = Annotated[AutoritaGiudiziaria | Erased, Personal()]
+"""Which court a case deals with is judicial data (GDPR art. 10): encrypted."""
 
 
 @catalogued
@@ -124,7 +134,8 @@ class ValutazioneEffettuata(LedgerEvent):
     problemi: PersonalText
     risorse: PersonalText
     esito: PersonalText
-    partecipanti: list[ShortText]
+    partecipanti: Annotated[list[ShortText] | Erased, Personal()]
+    """Who took part (people, often relatives or ASL staff, by name): encrypted."""
     nucleo: OptionalPersonalText = None
     """The household situation as assessed (personal: who lives with the person, and how)."""
     sina: ValutazioneSina | None = None
@@ -171,7 +182,7 @@ class InterventoAttivato(LedgerEvent):
     fine_prevista: date | None = None
     risorsa_id: UUID | None = None
     """The provider, a resource of the network directory (None: the district itself)."""
-    frequenza: ShortText | None = None
+    frequenza: Annotated[ShortText | Erased | None, Personal()] = None
     importo: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     quota_utente: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     quota_ente: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
@@ -215,9 +226,9 @@ class SegnalazioneTribunale(LedgerEvent):
     a protection measure (an amministratore di sostegno, a tutore, a curatore)."""
 
     persona_id: PersonaId
-    autorita: AutoritaGiudiziaria
+    autorita: Autorita
     motivo: PersonalText
-    richiesta: Literal["amministratore_sostegno", "tutela", "curatela"] | None = None
+    richiesta: Annotated[MisuraRichiesta | Erased | None, Personal()] = None
 
 
 @catalogued
@@ -226,13 +237,8 @@ class ProvvedimentoRecepito(LedgerEvent):
 
     persona_id: PersonaId
     provvedimento_id: UUID
-    autorita: AutoritaGiudiziaria
-    tipo: Literal[
-        "affidamento_servizio_sociale",
-        "indagine_psicosociale",
-        "nomina_amministratore_sostegno",
-        "altro",
-    ]
+    autorita: Autorita
+    tipo: Annotated[TipoProvvedimento | Erased, Personal()]
     numero: OptionalPersonalStr = None
     """The order's number (judicial data, GDPR art. 10: encrypted like the rest)."""
     data_provvedimento: OptionalPersonalDate = None
@@ -244,7 +250,7 @@ class ProvvedimentoRecepito(LedgerEvent):
 @catalogued
 class RelazioneInviata(LedgerEvent):
     persona_id: PersonaId
-    autorita: AutoritaGiudiziaria
+    autorita: Autorita
     provvedimento_id: UUID | None = None
     sintesi: PersonalText
 

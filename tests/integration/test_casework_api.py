@@ -928,6 +928,25 @@ def test_a_minor_s_assessment_carries_the_sinba_items(world: World) -> None:
     assert recorded["dati"]["sinba"]["scuola_frequentata"] == "3"
 
 
+def test_amounts_are_kept_in_euros_and_cents(world: World) -> None:
+    district = world.district
+    caso = district.fascicolo("progetto")
+    body = INTERVENTO | {"importo": "1.2E+2", "quota_utente": 20, "quota_ente": "1E+2"}
+    _assert_acted(
+        district,
+        district.post(caso.path("/interventi"), body),
+        caso.caso,
+        "InterventoAttivato",
+        status=201,
+    )
+    recorded = district.storia(caso.caso)["items"][-1]["dati"]
+    assert (recorded["importo"], recorded["quota_utente"], recorded["quota_ente"]) == (
+        "120.00",
+        "20.00",
+        "100.00",
+    )
+
+
 def test_an_intervention_with_an_active_provider_names_it(world: World) -> None:
     district = world.district
     caso = district.fascicolo("progetto")
@@ -1077,10 +1096,13 @@ def test_a_case_opened_by_a_court_order_records_the_order_with_it(world: World) 
     _subset(_ordine() | {"provvedimento_id": ordine}, order["dati"])
     district.ok(caso.path("/assegnazione"), {"assistente_sociale": "as.anziani"}, "coordinatore")
     district.ok(caso.path("/presa-in-carico"), {})
-    imposed = district.post(
+    # an inquiry entrusts nobody to the service: the project still needs a contract
+    refused = district.post(
         caso.path("/progetto"), PROGETTO | {"imposto_da_provvedimento_id": ordine}
     )
-    _assert_acted(district, imposed, caso.caso, "ProgettoDefinito")
+    assert refused.status_code == 409, refused.text
+    assert "non affida la persona al servizio" in refused.json()["detail"]
+    assert not district.leggi(caso.caso)["progetto"]
 
 
 def test_the_coordinator_records_an_order_on_a_case_waiting_for_assignment(world: World) -> None:
@@ -1102,6 +1124,9 @@ def test_the_coordinator_records_an_order_on_a_case_waiting_for_assignment(world
     assert due == [("relazione_tribunale", ordine)]
     district.ok(caso.path("/assegnazione"), {"assistente_sociale": "as.anziani"}, "coordinatore")
     district.ok(caso.path("/presa-in-carico"), {})
+    owed = district.post(caso.path("/chiusura"), ACT["chiusura"].body)
+    assert owed.status_code == 409, owed.text
+    assert "attende ancora una relazione" in owed.json()["detail"]
     reported = district.post(
         caso.path("/relazioni"), ACT["relazioni"].body | {"provvedimento_id": ordine}
     )
@@ -1284,7 +1309,29 @@ def test_a_closed_case_is_reopened_by_a_new_case_that_links_it(world: World) -> 
     )
     assert still_open.status_code == 409, still_open.text
     assert "ancora aperto" in still_open.json()["detail"]
+    again = district.post(
+        "/casi", _caso_body(caso_precedente_id=old.caso, persona=None), "coordinatore"
+    )
+    assert again.status_code == 409, again.text
+    assert "già stato riaperto" in again.json()["detail"]
     assert _position(world.runtime) == before
+
+
+def test_a_reopening_names_the_closed_case_s_person_or_no_one(world: World) -> None:
+    district = world.district
+    old = district.fascicolo("in_carico")
+    district.ok(old.path("/chiusura"), ACT["chiusura"].body)
+    before = _position(world.runtime)
+    someone_else = ANZIANA | {"nome": "Carla", "codice_fiscale": None}
+    refused = district.post(
+        "/casi", _caso_body(caso_precedente_id=old.caso, persona=someone_else), "coordinatore"
+    )
+    assert "body.persona" in _fields(refused), refused.text
+    assert _position(world.runtime) == before
+    same = district.post(
+        "/casi", _caso_body(caso_precedente_id=old.caso, persona=ANZIANA), "coordinatore"
+    )
+    assert same.status_code == 201, same.text
 
 
 def test_a_case_closes_only_once_each_intervention_is_verified_and_concluded(
@@ -1754,6 +1801,12 @@ INVALID: list[Any] = [
     _act("valutazioni", "body.partecipanti.0", partecipanti=[TOO_LONG[:201]]),
     # dates
     _act("contratto", "body.firmato_il", _day(1), firmato_il=_day(1)),
+    _act("conclusione", "body.concluso_il", _day(1), concluso_il=_day(1)),
+    _act("conclusione", "body.concluso_il", _day(-1), concluso_il=_day(-1)),  # before start
+    _act("interventi", "body.fine_prevista", _day(-1), fine_prevista=_day(-1)),
+    # amounts: the shares add up to the amount
+    _act("interventi", "body.quota_ente", None, quota_ente="90.00"),
+    _act("interventi", "body.importo", None, importo="-1"),
     _act("contratto", "body.firmato_il", "31/12/2024", firmato_il="31/12/2024"),
     _act("interventi", "body.fine_prevista", _day(-1), fine_prevista=_day(-1)),
     _act("interventi", "body.inizio", SECRET, inizio=SECRET),

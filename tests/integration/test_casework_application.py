@@ -6,7 +6,7 @@ case recorded before it leaves the service."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -94,6 +94,7 @@ ORDINE = Provvedimento(
     data_provvedimento=DAY,
     relazione_entro=DAY + timedelta(days=60),
 )
+AFFIDAMENTO = replace(ORDINE, tipo="affidamento_servizio_sociale")
 
 
 @pytest.fixture
@@ -255,6 +256,12 @@ def test_reopening_takes_the_closed_case_s_person(
     )
     assert again.persona_id == caso.persona_id
 
+    # a closed case is reopened once: the reopening is where work goes on
+    before = _head(casework)
+    with pytest.raises(Conflict, match="già stato riaperto"):
+        _open(casework, caso_precedente_id=caso.id, persona=None)
+    assert _head(casework) == before
+
     # a previous case the caller may not read is not named in the answer: a field error
     before = _head(casework)
     with pytest.raises(FieldError) as hidden:
@@ -267,6 +274,55 @@ def test_reopening_takes_the_closed_case_s_person(
         casework.apri(_apri(caso_precedente_id=uuid4(), persona=None), COORDINATORE)
     assert unknown.value.location == ("body", "caso_precedente_id")
     assert _head(casework) == before
+
+
+@pytest.mark.parametrize(
+    "someone_else",
+    [
+        Persona(nome="Maria", cognome="Esposito"),
+        Persona(nome="Giuseppina", cognome="Esposito", data_nascita=date(1950, 1, 1)),
+    ],
+)
+def test_a_reopening_refuses_another_person(
+    casework: CaseworkApplication, someone_else: Persona
+) -> None:
+    caso = _open(casework)
+    _take_charge(casework, caso.id)
+    casework.chiudi(caso.id, {"motivo": "rinuncia", "restituzione": "Colloquio"}, ANZIANI)
+    before = _head(casework)
+    with pytest.raises(FieldError) as refused:
+        _open(casework, caso_precedente_id=caso.id, persona=someone_else)
+    assert refused.value.location == ("body", "persona")
+    assert _head(casework) == before
+
+
+def test_a_reopening_refuses_a_person_known_under_another_id(
+    casework: CaseworkApplication,
+) -> None:
+    caso = _open(casework)
+    _take_charge(casework, caso.id)
+    casework.chiudi(caso.id, {"motivo": "rinuncia", "restituzione": "Colloquio"}, ANZIANI)
+    anna = "VRDNNA80A41F205K"
+    _open(casework, persona=Persona(nome="Anna", cognome="Verdi", codice_fiscale=anna))
+    # Giuseppina's name and birth date, but the codice fiscale of Anna (who has her own id)
+    mixed_up = replace(GIUSEPPINA, codice_fiscale=anna)
+    with pytest.raises(FieldError) as refused:
+        _open(casework, caso_precedente_id=caso.id, persona=mixed_up)
+    assert refused.value.location == ("body", "persona")
+
+
+def test_a_reopening_does_not_predate_the_closure(casework: CaseworkApplication) -> None:
+    caso = _open(casework)
+    _take_charge(casework, caso.id)
+    casework.chiudi(caso.id, {"motivo": "rinuncia", "restituzione": "Colloquio"}, ANZIANI)
+    closed = _caso(casework, caso.id).modified_on
+    with pytest.raises(FieldError) as refused:
+        casework.apri(
+            _apri(caso_precedente_id=caso.id, persona=None),
+            COORDINATORE,
+            Atto(occurred_at=closed - timedelta(minutes=5)),
+        )
+    assert refused.value.location == ("body", "occurred_at")
 
 
 def _closed_case_of_an_erased_person(casework: CaseworkApplication, keystore: KeyStore) -> Caso:
@@ -373,7 +429,7 @@ def test_a_court_order_opens_the_case_and_is_recorded_with_it_in_one_save(
 ) -> None:
     when = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     done = casework.apri(
-        _apri(origine="provvedimento", provvedimento=ORDINE),
+        _apri(origine="provvedimento", provvedimento=AFFIDAMENTO),
         COORDINATORE,
         Atto(occurred_at=when, legal_basis="PROVV_AG"),
     )
@@ -394,16 +450,16 @@ def test_a_court_order_opens_the_case_and_is_recorded_with_it_in_one_save(
     assert data["provvedimento_id"] == done.creato
     assert (data["autorita"], data["tipo"], data["estremi"]) == (
         "giudice_tutelare",
-        "nomina_amministratore_sostegno",
+        "affidamento_servizio_sociale",
         "Decreto R.G. 123/2026",
     )
     caso = _caso(casework, done.id)
     assert caso.origine == "provvedimento"
     assert caso.stato == "in_attesa"
-    assert caso.provvedimenti == {done.creato: ORDINE.relazione_entro}
+    assert caso.provvedimenti == {done.creato: AFFIDAMENTO.relazione_entro}
     assert [s.tipo for s in caso.scadenze] == ["relazione_tribunale"]
 
-    # the order imposes the project: no contract is needed
+    # the order entrusts the person to the service: no contract is needed
     _take_charge(casework, done.id)
     casework.definisci_progetto(
         done.id, {**PROGETTO, "imposto_da_provvedimento_id": done.creato}, ANZIANI

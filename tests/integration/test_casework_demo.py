@@ -344,7 +344,8 @@ def test_questionnaires_corrections_and_deadlines(demo: Runtime) -> None:
     assert moments == {"ex_ante", "in_itinere", "ex_post"}
     assert any(isinstance(e, ev.ValutazioneRettificata) for e in events)
     assert any(
-        isinstance(e, ev.SegnalazioneTribunale) and e.autorita.startswith("procura") for e in events
+        isinstance(e, ev.SegnalazioneTribunale) and str(e.autorita).startswith("procura")
+        for e in events
     )
 
     today = datetime.now(ROME).date()

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.casework.domain import Caso, Scadenza, area_di_riferimento
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, FieldError, NotFound
 from shared.events import CommandContext, acting, new_person_id
 from shared.events.envelope import Actor, LedgerEvent
 from shared.events.profile import ProfiloStatistico
@@ -92,6 +92,8 @@ STEP = st.tuples(
     st.sampled_from(["as.anziani"] * 4 + ["as.minori"]),  # mostly the assignee
     st.integers(min_value=0, max_value=3),
 )
+TIPI_PROVVEDIMENTO = ("affidamento_servizio_sociale", "indagine_psicosociale")
+"""An order that imposes the service's project, and one that does not."""
 HAPPY = [
     "assegna",
     "prendi_in_carico",
@@ -180,9 +182,9 @@ def _run(caso: Caso, command: str, who: str, pick: int) -> None:
                     who,
                     uuid4(),
                     autorita="giudice_tutelare",
-                    tipo="nomina_amministratore_sostegno",
+                    tipo=TIPI_PROVVEDIMENTO[pick // 2],
                     estremi="R.G. 123/2026",
-                    relazione_entro=DAY,
+                    relazione_entro=DAY if pick % 2 else None,  # odd: asks for a report
                 )
             case "invia_relazione":
                 caso.invia_relazione(
@@ -235,6 +237,8 @@ def _check_history(history: list[LedgerEvent]) -> None:
     seen: set[str] = set()
     assigned: str | None = None
     orders: set[UUID] = set()
+    imposing: set[UUID] = set()
+    reports_owed: set[UUID] = set()
     activated: set[UUID] = set()
     verified: set[UUID] = set()
     ended: set[UUID] = set()
@@ -258,25 +262,34 @@ def _check_history(history: list[LedgerEvent]) -> None:
             assert data.valutazione_event_id in assessments, "a correction of nothing"
         if kind == "ProgettoDefinito":
             imposed = data.imposto_da_provvedimento_id
-            assert ("ContrattoFirmato" in seen) if imposed is None else imposed in orders
+            assert ("ContrattoFirmato" in seen) if imposed is None else imposed in imposing
         if kind == "InterventoAttivato":
             assert "ProgettoDefinito" in seen
             activated.add(data.intervento_id)
         if kind == "ProvvedimentoRecepito":
             orders.add(data.provvedimento_id)
+            if data.tipo == "affidamento_servizio_sociale":
+                imposing.add(data.provvedimento_id)
+            if data.relazione_entro is not None:
+                reports_owed.add(data.provvedimento_id)
+        if kind == "RelazioneInviata":
+            assert data.provvedimento_id is None or data.provvedimento_id in orders
+            reports_owed.discard(data.provvedimento_id)
         if kind == "InterventoVerificato":
-            verified.add(data.intervento_id)
+            if data.concluso or data.intervento_id in ended:
+                verified.add(data.intervento_id)  # its outcome, verified at or after its end
             if data.concluso:
                 ended.add(data.intervento_id)
         if kind == "InterventoConcluso":
+            assert data.intervento_id not in ended
             ended.add(data.intervento_id)
-            verified.discard(data.intervento_id)  # its outcome is verified after its end
         if kind == "SegnalazioneTribunale":
             assert data.autorita
             assert data.motivo.strip()
             assert event.legal_basis.strip()
         if kind == "CasoChiuso":
             assert activated <= verified & ended, "closed with an intervention pending"
+            assert not reports_owed, "closed while a court waits for a report"
         if kind == "AssistenteSocialeAssegnato":
             seen.discard("PresaInCarico")  # a reassigned case waits for its new worker
         seen.add(kind)
@@ -360,7 +373,7 @@ def _taken_in_charge() -> Caso:
                 "concludi_intervento",
             ],
             "chiudi",
-            "non verificato",
+            "verifica dell'esito",
         ),
     ],
 )
@@ -370,6 +383,14 @@ def test_each_rule_is_refused_with_its_reason(steps: list[str], refused: str, re
         _run(caso, step, "as.anziani", 0)
     with pytest.raises(Conflict, match=reason):
         _run(caso, refused, "as.anziani", 0)
+
+
+def test_only_an_order_entrusting_the_person_imposes_a_project_without_a_contract() -> None:
+    caso = _taken_in_charge()
+    _run(caso, "recepisci_provvedimento", "as.anziani", 2)  # an inquiry: entrusts nobody
+    with pytest.raises(Conflict, match="non affida la persona al servizio"):
+        _run(caso, "definisci_progetto_da_provvedimento", "as.anziani", 0)
+    assert not caso.progetto
 
 
 def test_only_the_assigned_worker_writes_and_a_reassignment_waits_for_taking_charge() -> None:
@@ -385,7 +406,7 @@ def test_only_the_assigned_worker_writes_and_a_reassignment_waits_for_taking_cha
 
 def test_a_court_order_may_impose_a_project_without_a_contract() -> None:
     caso = _taken_in_charge()
-    _run(caso, "recepisci_provvedimento", "as.anziani", 0)
+    _run(caso, "recepisci_provvedimento", "as.anziani", 1)  # entrusts, asks for a report
     _run(caso, "definisci_progetto_da_provvedimento", "as.anziani", 0)
     assert caso.progetto
     assert not caso.contratto
@@ -546,8 +567,10 @@ def test_deadlines_come_and_go_with_the_acts_that_set_and_meet_them() -> None:
     ]
     assert [s.entro for s in caso.scadenze] == sorted(s.entro for s in caso.scadenze)
 
-    # a verification meets its deadline even while the intervention goes on
+    # a check while the intervention goes on leaves its final verification due
     _act(caso, "verifica", breve, concluso=False, esito="raggiunto", efficacia="Buona")
+    assert Scadenza("verifica_intervento", date(2026, 12, 31), breve) in caso.scadenze
+    _act(caso, "verifica", breve, concluso=True, esito="raggiunto", efficacia="Buona")
     # a report that names no order, or another order, leaves the deadline
     _act(caso, "invia_relazione", None, autorita="giudice_tutelare", sintesi="Aggiornamento")
     _act(caso, "invia_relazione", altro, autorita="giudice_tutelare", sintesi="Relazione")
@@ -572,21 +595,45 @@ def test_deadlines_come_and_go_with_the_acts_that_set_and_meet_them() -> None:
     # a concluded but unverified intervention is still to verify
     _act(caso, "concludi_intervento", lungo, concluso_il=date(2026, 12, 1))
     assert Scadenza("verifica_intervento", date(2027, 6, 30), lungo) in caso.scadenze
-    for intervento in (lungo, breve, aperto):
+    for intervento in (lungo, aperto):
         _act(caso, "verifica", intervento, concluso=True, esito="raggiunto", efficacia="Buona")
     assert caso.scadenze == [Scadenza("revisione_progetto", nuova)]
     _run(caso, "chiudi", "as.anziani", 0)
     assert caso.scadenze == []
 
 
-def test_a_closed_case_owes_nothing_even_with_reports_and_reviews_pending() -> None:
+def test_a_case_does_not_close_while_a_court_waits_for_its_report() -> None:
     caso = _taken_in_charge()
-    _run(caso, "recepisci_provvedimento", "as.anziani", 0)  # asks for a report by DAY
+    _run(caso, "recepisci_provvedimento", "as.anziani", 1)  # asks for a report by DAY
     _run(caso, "definisci_progetto_da_provvedimento", "as.anziani", 0)  # review by DAY
     assert {s.tipo for s in caso.scadenze} == {"relazione_tribunale", "revisione_progetto"}
+    with pytest.raises(Conflict, match="attende ancora una relazione"):
+        _run(caso, "chiudi", "as.anziani", 0)
+    _run(caso, "invia_relazione", "as.anziani", 0)
     _run(caso, "chiudi", "as.anziani", 0)
-    assert caso.relazioni_dovute  # still not sent, but nothing is due on a closed case
-    assert caso.scadenze == []
+    assert caso.scadenze == []  # the review was still pending: nothing is due once closed
+
+
+@pytest.mark.parametrize(
+    ("method", "fields", "field"),
+    [
+        ("attiva_intervento", {"inizio": DAY, "fine_prevista": date(2026, 11, 1)}, "fine_prevista"),
+        ("concludi_intervento", {"concluso_il": date(2026, 11, 1)}, "concluso_il"),
+    ],
+)
+def test_an_intervention_does_not_end_before_it_starts(
+    method: str, fields: dict[str, Any], field: str
+) -> None:
+    caso = _taken_in_charge()
+    for step in ("valuta", "firma_contratto", "definisci_progetto", "attiva_intervento"):
+        _run(caso, step, "as.anziani", 0)
+    version = caso.version
+    target = uuid4() if method == "attiva_intervento" else next(iter(caso.interventi))
+    extra = {"prestazione": "A2.07"} if method == "attiva_intervento" else {}
+    with pytest.raises(FieldError) as refused:
+        _act(caso, method, target, **extra, **fields)
+    assert refused.value.location == ("body", field)
+    assert caso.version == version
 
 
 def _profilo(fascia: str, cittadinanza: str, area: str = "POV") -> ProfiloStatistico:
