@@ -34,18 +34,23 @@ typecheck: venv
 	$(BIN)/mypy
 
 ## The whole suite: lint, types, unit, integration and end-to-end tests on SQLite, a real
-## PostgreSQL and a real Kafka broker.
+## PostgreSQL and a real Kafka broker; then the projections rebuild benchmark as a smoke test
+## (it exits non-zero when the rebuilt read models do not hold what it generated).
 test: venv postgres kafka lint typecheck
 	$(BIN)/pytest
+	$(BIN)/python -m bench.projections --events 10000
 
 unit: venv
 	$(BIN)/pytest tests/unit
 
-## Benchmarks: ledger throughput, relay, the network map (ratios against baselines in the same run).
+## Benchmarks: ledger throughput, relay, the network map, the projections rebuild (ratios
+## against baselines in the same run).
 bench: venv postgres kafka
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.relay
 	$(BIN)/python -m bench.network
+	$(BIN)/python -m bench.projections
+	$(BIN)/python -m bench.projections --backend postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

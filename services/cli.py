@@ -5,22 +5,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from uuid import uuid4
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shared.db import create_engines, sqlite_file
-from shared.events import catalogue_json_schema
+from shared.events import CommandContext, acting, catalogue_json_schema
+from shared.events.audit import VerificaRegistroEseguita
 from shared.keys import (
     KeyDirectoryError,
     init_key_directory,
     load_checkpoint_public_key,
     load_seal_key,
 )
+from shared.ledger.application import LedgerApplication
 from shared.ledger.checkpoints import CheckpointLog
 from shared.ledger.district import District, open_district
+from shared.ledger.ledger import Ledger
 from shared.ledger.recorder import LedgerRecorder
 from shared.ledger.verify import VerificationReport, verify_ledger, verify_missing_ledger
+from shared.policies.base import SYSTEM
 from shared.settings import SERVICES, Settings
 
 service_option = click.option(
@@ -115,7 +120,67 @@ def audit_verify(settings: Settings, services: tuple[str, ...], public_key: Path
         report = _verify_one(settings, service, seal_key, verification_key)
         click.echo(report.summary() if report is not None else f"{service}: no ledger yet")
         broken = broken or (report is not None and not report.ok)
+        if report is not None:
+            _record_verification(settings, service, report)
     sys.exit(1 if broken else 0)
+
+
+class _RegistroVerifiche(LedgerApplication):
+    """Records a ledger's verification in that same ledger: the ledger's own fact, by the
+    system, on the security of processing (GDPR art. 32)."""
+
+    LEGAL_BASIS = "GDPR_32"
+
+    def registra(self, report: VerificationReport) -> None:
+        first = report.first_broken
+        context = CommandContext(actor=SYSTEM, legal_basis=self.LEGAL_BASIS, source="system")
+        with acting(context):
+            event = VerificaRegistroEseguita.model_validate(
+                {
+                    "aggregate_id": uuid4(),
+                    "aggregate_version": 1,
+                    "registro": report.ledger,
+                    "esito": "integro" if report.ok else "compromesso",
+                    "eventi": report.events,
+                    # an intact chain runs 1..n; a broken one is covered up to its first break
+                    "ultima_posizione": (
+                        (report.events or None)
+                        if first is None
+                        else (first.position - 1 if first.position > 1 else None)
+                    ),
+                    "checkpoint": report.last_checkpoint_position,
+                    "anello_rotto_posizione": None if first is None else first.position,
+                    "motivo": None if first is None else first.reason[:200],
+                }
+            )
+        self.save(event)
+
+
+def _record_verification(settings: Settings, service: str, report: VerificationReport) -> None:
+    """Appends the result to the verified ledger. The ledger is opened without its
+    checkpoint timer and closed without signing: a running service's own checkpointer
+    covers the new event, and two signers would fork the checkpoint file."""
+    try:
+        district = open_district(settings)
+    except KeyDirectoryError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        ledger = Ledger(
+            service,
+            settings.ledger_database_url(service),
+            district.keys,
+            district.keystore,
+            checkpoint_timer=False,
+            checkpoint_dir=settings.checkpoints_directory(),
+        )
+        try:
+            _RegistroVerifiche(ledger).registra(report)
+        finally:
+            ledger.engines.dispose()
+    except Exception as error:  # the verdict stands even when it cannot be recorded
+        click.echo(f"{service}: esito non registrato ({type(error).__name__})", err=True)
+    finally:
+        district.close()
 
 
 data_dir_option = click.option(

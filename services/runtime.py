@@ -32,8 +32,19 @@ from services.network.application import NetworkApplication
 from services.network.projections import MappaRete
 from services.network.queries import NetworkQueries
 from services.reporting import api as reporting_api
+from services.reporting import api_carichi as reporting_carichi_api
+from services.reporting import api_cartella as reporting_cartella_api
+from services.reporting import api_osservatorio as reporting_osservatorio_api
+from services.reporting.accessi import AccessiQueries, RegistroAccessi
 from services.reporting.application import ReportingApplication
+from services.reporting.carichi import CarichiReporting
+from services.reporting.carichi_queries import CarichiQueries
+from services.reporting.cartella import CartellaCasi, VerificheRegistri
+from services.reporting.cartella_queries import CartellaQueries
+from services.reporting.osservatorio import Osservatorio
+from services.reporting.osservatorio_queries import OsservatorioQueries
 from services.reporting.projections import DomandePerComuneArea
+from services.reporting.registro import RegistroOsservatorio
 from services.status import status_router
 from shared.auth.tokens import TokenService
 from shared.bus.consumer import KafkaProjectionConsumer
@@ -72,6 +83,16 @@ class Runtime:
     casework: CaseworkApplication | None = None
     casework_queries: CaseworkQueries | None = None
     reporting: ReportingApplication | None = None
+    registro: RegistroOsservatorio | None = None
+    """Reporting's own ledger: the reads it serves, thresholds, SIUSS flows."""
+    osservatorio: OsservatorioQueries | None = None
+    """The observatory: indicators, published (suppressed) tables, exports."""
+    carichi: CarichiQueries | None = None
+    """Caseloads, deadlines and the caseload alarm."""
+    cartelle: CartellaQueries | None = None
+    """The case file (cartella) and its audit view."""
+    accessi: AccessiQueries | None = None
+    """The access log over every service's recorded reads."""
     feeds: list[ProjectionFeed] = field(default_factory=list)
     policies: list[PolicyRunner | KafkaPolicyConsumer] = field(default_factory=list)
     """Reactions to other services' events (the hand-over that opens a case)."""
@@ -134,6 +155,11 @@ def projections() -> list[Projection]:
         MappaRete(),
         RegistriIntake(),
         FascicoliCasework(),
+        Osservatorio(),
+        CarichiReporting(),
+        CartellaCasi(),
+        VerificheRegistri(),
+        RegistroAccessi(),
     ]
 
 
@@ -230,6 +256,23 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
         )
         runtime.network_queries = NetworkQueries(views, directory_feed, map_feed)
     if "reporting" in services:
+        runtime.registro = RegistroOsservatorio(district.ledger("reporting"))
+        osservatorio_feed = _feed(Osservatorio(), settings, views, district)
+        runtime.feeds.append(osservatorio_feed)
+        runtime.osservatorio = OsservatorioQueries(
+            views, osservatorio_feed, identity.district, identity.users
+        )
+        carichi_feed = _feed(CarichiReporting(), settings, views, district)
+        runtime.feeds.append(carichi_feed)
+        runtime.carichi = CarichiQueries(views, carichi_feed, runtime.registro)
+        cartella_feed = _feed(CartellaCasi(), settings, views, district)
+        runtime.feeds.append(cartella_feed)
+        runtime.feeds.append(_feed(VerificheRegistri(), settings, views, district))
+        runtime.feeds.append(_feed(RegistroAccessi(), settings, views, district))
+        runtime.cartelle = CartellaQueries(
+            views, cartella_feed, runtime.registro, district.keystore
+        )
+        runtime.accessi = AccessiQueries(views)
         feed = _feed(DomandePerComuneArea(), settings, views, district)
         runtime.feeds.append(feed)
         runtime.reporting = ReportingApplication(views, feed)
@@ -273,6 +316,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(network_api.router(runtime.network, runtime.network_queries))
     if runtime.reporting is not None:
         app.include_router(reporting_api.router(runtime.reporting))
+    if runtime.osservatorio is not None:
+        app.include_router(reporting_osservatorio_api.router(runtime.osservatorio))
+    if runtime.carichi is not None and runtime.registro is not None:
+        app.include_router(reporting_carichi_api.router(runtime.carichi, runtime.registro))
+    if runtime.cartelle is not None and runtime.accessi is not None:
+        app.include_router(reporting_cartella_api.router(runtime.cartelle, runtime.accessi))
     for service in runtime.services:
         app.include_router(status_router(service, runtime.district.ledger(service)))
 

@@ -76,6 +76,22 @@ RULES: dict[str, Rule] = {
         client_scopes=frozenset({"rete"}),
     ),
     "reporting.conteggi.legge": Rule({"coordinatore": "comune", "ufficio_di_piano": "any"}),
+    # The observatory: free filtering (exact figures) only on one's own comuni; the
+    # published, suppressed tables and their exports (decision 0023).
+    "reporting.osservatorio.filtra": Rule({"coordinatore": "comune"}),
+    "reporting.osservatorio.pubblicato": Rule(
+        {"ufficio_di_piano": "any", "coordinatore": "comune", "amministratore": "any"}
+    ),
+    # Caseloads and deadlines list cases one by one: never the Ufficio di Piano's.
+    "reporting.carichi.legge": Rule(
+        {"assistente_sociale": "comune_area", "coordinatore": "comune"}
+    ),
+    "reporting.soglia.imposta": Rule({"coordinatore": "comune"}),
+    "reporting.scadenze.distretto": Rule({"coordinatore": "comune"}),
+    "reporting.cartella.legge": Rule(
+        {"assistente_sociale": "comune_area", "coordinatore": "comune"}
+    ),
+    "reporting.accessi.legge": Rule({"coordinatore": "comune", "amministratore": "any"}),
     "servizio.stato": Rule(dict.fromkeys(USER_ROLES, "any"), any_client=True),
 }
 

@@ -24,6 +24,7 @@ from shared.bus.topics import (
     DEFAULT_PREFIX,
     HEADER_LEDGER,
     HEADER_POSITION,
+    HEADER_RECORDED_AT,
     HEADER_STREAM,
     HEADER_TYPE,
     ensure_topics,
@@ -67,6 +68,14 @@ def _header(record: Any, name: str) -> str:
         if key == name:
             return bytes(value).decode()
     raise ValueError(f"message without header {name}")
+
+
+def _optional_header(record: Any, name: str) -> str | None:
+    """A header that messages relayed before it existed do not carry."""
+    for key, value in record.headers or []:
+        if key == name:
+            return bytes(value).decode()
+    return None
 
 
 def _ours(record: Any) -> bool:
@@ -226,7 +235,13 @@ class KafkaProjectionConsumer(Worker):
                     if _header(record, HEADER_TYPE) in self.projection.event_types:
                         stream = _header(record, HEADER_STREAM)
                         self.projection.apply(
-                            connection, wire_event(stream, event_position, record.value)
+                            connection,
+                            wire_event(
+                                stream,
+                                event_position,
+                                record.value,
+                                _optional_header(record, HEADER_RECORDED_AT),
+                            ),
                         )
                         applied += 1
                 if current.kafka_offset is not None and offset is not None:

@@ -24,6 +24,7 @@ from shared.bus.topics import (
     DEFAULT_PREFIX,
     HEADER_LEDGER,
     HEADER_POSITION,
+    HEADER_RECORDED_AT,
     HEADER_SCHEMA_VERSION,
     HEADER_STREAM,
     HEADER_TYPE,
@@ -153,6 +154,7 @@ class Relay(Worker):
                             (HEADER_STREAM, self.stream.encode()),
                             (HEADER_POSITION, str(notification.id).encode()),
                             (HEADER_LEDGER, ledger_id),
+                            (HEADER_RECORDED_AT, _recorded_at(notification)),
                         ],
                     )
                 # bounded: with the broker down the sends never complete, and commit would
@@ -197,3 +199,8 @@ class Relay(Worker):
 
 def _schema_version(state: bytes) -> bytes:
     return str(json.loads(state)["schema_version"]).encode()
+
+
+def _recorded_at(notification: object) -> bytes:
+    """The commit time, outside the stored bytes (the ledger's ``LedgerNotification``)."""
+    return str(getattr(notification, "recorded_at", "")).encode()

@@ -16,6 +16,8 @@ HEADER_SCHEMA_VERSION = "ambito-schema-version"
 HEADER_STREAM = "ambito-stream"
 HEADER_POSITION = "ambito-position"
 HEADER_LEDGER = "ambito-ledger"
+HEADER_RECORDED_AT = "ambito-recorded-at"
+"""The ledger's commit time of the event (not in the stored bytes)."""
 
 
 DEFAULT_PREFIX = "ambito"

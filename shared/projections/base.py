@@ -8,7 +8,7 @@ ledger (embedded mode, ``runner``) or from Kafka (district mode, ``shared.bus.co
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -43,18 +43,23 @@ class WireEvent:
     position: int
     type: str
     data: dict[str, Any]
+    recorded_at: str | None = field(default=None, kw_only=True)
+    """The commit time the ledger set (ISO 8601, UTC): outside the stored bytes, so it comes
+    beside them (the notification's column; a header on Kafka)."""
 
     @property
     def aggregate_id(self) -> str:
         return str(self.data["aggregate_id"])
 
 
-def wire_event(source: str, position: int, state: bytes) -> WireEvent:
+def wire_event(
+    source: str, position: int, state: bytes, recorded_at: str | None = None
+) -> WireEvent:
     data = json.loads(state)
     event_type = data.pop("type")
     version = int(data.pop("schema_version"))
     upcast(event_class(event_type), data, version)
-    return WireEvent(source, position, event_type, data)
+    return WireEvent(source, position, event_type, data, recorded_at=recorded_at)
 
 
 class Projection(Protocol):

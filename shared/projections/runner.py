@@ -82,7 +82,12 @@ class ProjectionRunner(Worker):
             )
             for notification in notifications:
                 if notification.topic in self.projection.event_types:
-                    event = wire_event(source, notification.id, notification.state)
+                    event = wire_event(
+                        source,
+                        notification.id,
+                        notification.state,
+                        getattr(notification, "recorded_at", None),  # a LedgerNotification
+                    )
                     self.projection.apply(connection, event)
             if notifications:
                 save_position(connection, name, source, 0, notifications[-1].id)

@@ -1,0 +1,666 @@
+"""The observatory's read side: free filtering for coordinators on their own comuni, and the
+fixed published tables (suppressed) for the Ufficio di Piano and the exports.
+
+Who may see what (``shared.auth.policy``): ``reporting.osservatorio.filtra`` (coordinatore,
+their comuni: exact figures, they are entitled to them) and
+``reporting.osservatorio.pubblicato`` (ufficio_di_piano and amministratore: the whole
+district; coordinatore: the rows of their comuni). A filter on a comune outside the
+coordinator's is refused with 403: the comuni of the district are public, so a refusal
+reveals nothing, and a 404 would wrongly say the comune does not exist.
+
+Rows are read from the read model (``services.reporting.osservatorio``) and every year,
+month, "today" and "same day" is worked out here, in Europe/Rome, at query time.
+Inhabitants and social workers come from the identity store, read at query time too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, get_args
+
+from sqlalchemy import select
+
+from services.reporting import indicatori as ind
+from services.reporting.osservatorio import casi, domande, istanze, questionari, risposte
+from services.reporting.soppressione import SOGLIA, CellaPubblicata, sopprimi
+from shared.auth.policy import authorize, require_role, visible_comuni
+from shared.auth.principal import Principal
+from shared.db import Engines
+from shared.errors import FieldError, NotFound
+from shared.events.types import AreaUtenza, Canale
+from shared.identity.models import DistrictSettings, User
+from shared.projections.base import NotYetProjected, ProjectionFeed
+
+MAX_WAIT_SECONDS = 5.0
+FILTRA = "reporting.osservatorio.filtra"
+PUBBLICATO = "reporting.osservatorio.pubblicato"
+AREE: tuple[str, ...] = get_args(AreaUtenza)
+CANALI: tuple[str, ...] = get_args(Canale)
+LEDGERS = ("intake", "casework")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Filtri:
+    anno: int
+    mese: int | None = None
+    comune: str | None = None
+    area_utenza: str | None = None
+    canale: str | None = None
+
+
+@dataclass
+class Dati:
+    """The read model's rows for a set of comuni, instants as aware UTC datetimes."""
+
+    domande: list[dict[str, Any]] = field(default_factory=list)
+    istanze: list[dict[str, Any]] = field(default_factory=list)
+    casi: list[dict[str, Any]] = field(default_factory=list)
+    questionari: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _nel(instant: datetime, limiti: tuple[datetime, datetime]) -> bool:
+    return limiti[0] <= instant < limiti[1]
+
+
+def _attivo(caso: dict[str, Any], limiti: tuple[datetime, datetime]) -> bool:
+    """A case counts in a period when it was open at some time within it."""
+    return bool(
+        caso["aperto_il"] < limiti[1]
+        and (caso["chiuso_il"] is None or caso["chiuso_il"] >= limiti[0])
+    )
+
+
+def _mese(instant: datetime) -> str:
+    giorno = ind.giorno(instant)
+    return f"{giorno.year:04d}-{giorno.month:02d}"
+
+
+@dataclass(frozen=True)
+class TabellaPubblicata:
+    """A fixed published table, suppressed as a whole."""
+
+    nome: str
+    titolo: str
+    anno: int
+    dimensione_righe: str
+    dimensione_colonne: str
+    righe: tuple[str, ...]
+    colonne: tuple[str, ...]
+    celle: tuple[tuple[CellaPubblicata | CellaValore, ...], ...]
+    totali_riga: tuple[CellaPubblicata, ...] | None
+    totali_colonna: tuple[CellaPubblicata | CellaValore, ...] | None
+    totale: CellaPubblicata | None
+    nota: str
+
+
+@dataclass(frozen=True)
+class CellaValore:
+    """A published value that is not a count: a rate, a mean, a ratio (None: suppressed
+    with its count, or not defined)."""
+
+    valore: float | None
+    motivo: str | None = None
+
+    @property
+    def soppressa(self) -> bool:
+        return self.motivo is not None
+
+
+TABELLE: dict[str, str] = {
+    "utenti_comune_area": "Utenti per comune e area di utenza",
+    "domande_comune_canale": "Domande per comune e canale di accesso",
+    "indicatori_area": "Indicatori per area di utenza",
+    "indicatori_distretto": "Indicatori del Piano di Zona per l'ambito",
+}
+
+
+class OsservatorioQueries:
+    def __init__(
+        self,
+        views: Engines,
+        feed: ProjectionFeed,
+        district: Callable[[], DistrictSettings],
+        users: Callable[[], Sequence[User]],
+    ) -> None:
+        self.views = views
+        self.feed = feed
+        self.district = district
+        self.users = users
+
+    # -- read your writes --------------------------------------------------------------
+
+    def wait(self, registro: str | None, posizione: int | None) -> None:
+        """Wait (at most 5 s) until the read model holds ``posizione`` of ``registro``."""
+        if posizione is None:
+            return
+        if registro not in LEDGERS:
+            raise FieldError("registro", "indicare il registro: intake o casework")
+        if not self.feed.wait_for(registro, posizione, MAX_WAIT_SECONDS):
+            raise NotYetProjected
+
+    # -- rows --------------------------------------------------------------------------
+
+    def _dati(self, comuni: Iterable[str]) -> Dati:
+        scelti = sorted(comuni)
+        dati = Dati()
+        with self.views.reader.connect() as connection:
+            for table, target in (
+                (domande, dati.domande),
+                (istanze, dati.istanze),
+                (casi, dati.casi),
+                (questionari, dati.questionari),
+            ):
+                for row in connection.execute(select(table).where(table.c.comune.in_(scelti))):
+                    record = dict(row._mapping)
+                    for key, value in record.items():
+                        if isinstance(value, datetime):
+                            record[key] = _utc(value)
+                    target.append(record)
+        return dati
+
+    def _assistenti(self) -> list[User]:
+        return [u for u in self.users() if u.active and u.role == "assistente_sociale"]
+
+    # -- coordinators: free filtering --------------------------------------------------
+
+    def filtra(
+        self,
+        principal: Principal,
+        filtri: Filtri,
+        oggi: date | None = None,
+        *,
+        registro: str | None = None,
+        attendi_posizione: int | None = None,
+    ) -> dict[str, Any]:
+        """Counts, rates and indicators on the caller's comuni (or the one they filter)."""
+        require_role(principal, FILTRA)  # 403 before any wait
+        self.wait(registro, attendi_posizione)
+        distretto = self.district()
+        tutti = [c.belfiore for c in distretto.comuni]
+        visibili = visible_comuni(principal, FILTRA)
+        if filtri.comune is not None:
+            if distretto.comune(filtri.comune) is None:
+                raise NotFound("comune non presente nell'ambito")
+            authorize(principal, FILTRA, comune=filtri.comune)
+            ambito = [filtri.comune]
+        else:
+            ambito = [c for c in tutti if visibili is None or c in visibili]
+        oggi = oggi or datetime.now(ind.ROME).date()
+        dati = self._dati(ambito)
+        limiti = ind.periodo(filtri.anno, filtri.mese)
+        precedente = ind.periodo(filtri.anno - 1, filtri.mese)
+
+        def area_ok(row: dict[str, Any]) -> bool:
+            return filtri.area_utenza is None or row["area_utenza"] == filtri.area_utenza
+
+        def canale_ok(row: dict[str, Any]) -> bool:
+            return filtri.canale is None or row["canale"] == filtri.canale
+
+        def domande_in(lim: tuple[datetime, datetime]) -> list[dict[str, Any]]:
+            return [
+                d
+                for d in dati.domande
+                if _nel(d["ricevuta_il"], lim) and area_ok(d) and canale_ok(d)
+            ]
+
+        def casi_in(lim: tuple[datetime, datetime]) -> list[dict[str, Any]]:
+            if filtri.canale is not None:
+                return []  # cases have no channel: with one, users are those who asked
+            return [c for c in dati.casi if _attivo(c, lim) and area_ok(c)]
+
+        def utenti(lim: tuple[datetime, datetime]) -> set[str]:
+            return {d["persona_id"] for d in domande_in(lim)} | {
+                c["persona_id"] for c in casi_in(lim)
+            }
+
+        richieste = domande_in(limiti)
+        attivi = casi_in(limiti)
+        aperti = [c for c in attivi if _nel(c["aperto_il"], limiti)]
+        raccolti = [q for q in dati.questionari if _nel(q["raccolto_il"], limiti) and area_ok(q)]
+        abitanti = {c.belfiore: c.abitanti for c in distretto.comuni}
+
+        per_comune = []
+        for comune in ambito:
+            d = [r for r in richieste if r["comune"] == comune]
+            c = [r for r in attivi if r["comune"] == comune]
+            persone = {r["persona_id"] for r in d} | {r["persona_id"] for r in c}
+            per_comune.append(
+                {
+                    "comune": comune,
+                    "nome": distretto.comune(comune).nome,  # type: ignore[union-attr]
+                    "abitanti": abitanti[comune],
+                    "domande": len(d),
+                    "casi_aperti": sum(1 for r in aperti if r["comune"] == comune),
+                    "utenti": len(persone),
+                    "utenti_per_1000_abitanti": round(1000 * len(persone) / abitanti[comune], 2)
+                    if abitanti[comune]
+                    else None,
+                }
+            )
+        per_area = []
+        for area in AREE:
+            d = [r for r in richieste if r["area_utenza"] == area]
+            c = [r for r in attivi if r["area_utenza"] == area]
+            if not d and not c:
+                continue
+            per_area.append(
+                {
+                    "area_utenza": area,
+                    "domande": len(d),
+                    "casi_aperti": sum(1 for r in aperti if r["area_utenza"] == area),
+                    "utenti": len({r["persona_id"] for r in d} | {r["persona_id"] for r in c}),
+                }
+            )
+        per_canale = []
+        for canale in CANALI:
+            d = [r for r in richieste if r["canale"] == canale]
+            if not d:
+                continue
+            svelte = sum(
+                1 for r in d if ind.stesso_giorno(r["ricevuta_il"], r["prima_risposta_il"])
+            )
+            per_canale.append(
+                {
+                    "canale": canale,
+                    "domande": len(d),
+                    "risposte_stesso_giorno": svelte,
+                    "quota_stesso_giorno": ind.quota(svelte, len(d)),
+                }
+            )
+        mesi: dict[str, dict[str, int]] = defaultdict(
+            lambda: {"domande": 0, "casi_aperti": 0, "questionari": 0}
+        )
+        for r in richieste:
+            mesi[_mese(r["ricevuta_il"])]["domande"] += 1
+        for r in aperti:
+            mesi[_mese(r["aperto_il"])]["casi_aperti"] += 1
+        for r in raccolti:
+            mesi[_mese(r["raccolto_il"])]["questionari"] += 1
+        per_mese = [{"mese": m, **v} for m, v in sorted(mesi.items())]
+        numero: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        chi: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+        for r in richieste:
+            chiave = (r["comune"], r["area_utenza"], r["canale"], _mese(r["ricevuta_il"]))
+            numero[chiave] += 1
+            chi[chiave].add(r["persona_id"])
+        conteggi = [
+            {
+                "comune": k[0],
+                "area_utenza": k[1],
+                "canale": k[2],
+                "mese": k[3],
+                "domande": v,
+                "persone": len(chi[k]),
+            }
+            for k, v in sorted(numero.items())
+        ]
+
+        # indicators
+        assistenti = sum(ind.quota_assistente(u.comuni, ambito) for u in self._assistenti())
+        rapporto = ind.rapporto_assistenti(sum(abitanti[c] for c in ambito), assistenti)
+        con_caso = {c["persona_id"] for c in attivi}
+        con_progetto = {c["persona_id"] for c in attivi if c["progetto"]}
+        svelte_tutte = sum(
+            1 for r in richieste if ind.stesso_giorno(r["ricevuta_il"], r["prima_risposta_il"])
+        )
+        termini = ind.termini_istanze(
+            ind.esito_istanza(i["scadenza"], i["completata_il"], oggi)
+            for i in dati.istanze
+            if _nel(i["istruita_il"], limiti) and area_ok(i)
+        )
+        carichi = self._carichi(dati.casi, ambito, filtri.area_utenza)
+        return {
+            "filtri": {
+                "anno": filtri.anno,
+                "mese": filtri.mese,
+                "comuni": ambito,
+                "area_utenza": filtri.area_utenza,
+                "canale": filtri.canale,
+            },
+            "per_comune": per_comune,
+            "per_area": per_area,
+            "per_canale": per_canale,
+            "per_mese": per_mese,
+            "conteggi": conteggi,
+            "indicatori": {
+                "assistenti_sociali": rapporto,
+                "progetto_personalizzato": {
+                    "utenti_con_caso": len(con_caso),
+                    "con_progetto": len(con_progetto),
+                    "quota": ind.quota(len(con_progetto), len(con_caso)),
+                },
+                "variazione_utenti": ind.variazione(len(utenti(limiti)), len(utenti(precedente))),
+                "front_office": {
+                    "domande": len(richieste),
+                    "risposte_stesso_giorno": svelte_tutte,
+                    "quota_stesso_giorno": ind.quota(svelte_tutte, len(richieste)),
+                },
+                "back_office": termini,
+                "carichi": carichi,
+                "soddisfazione": ind.soddisfazione(
+                    (q["momento"], risposte(q["risposte"])) for q in raccolti
+                ),
+            },
+        }
+
+    def _carichi(
+        self, righe: list[dict[str, Any]], ambito: Sequence[str], area: str | None
+    ) -> ind.DistribuzioneCarichi:
+        """Caseloads now: open cases per assigned social worker, on these comuni; social
+        workers of these comuni (and area) with no case count as 0."""
+        conta: dict[str, int] = defaultdict(int)
+        for u in self._assistenti():
+            if set(u.comuni) & set(ambito) and (area is None or area in u.aree):
+                conta[u.username] = 0
+        for c in righe:
+            if (
+                c["chiuso_il"] is None
+                and c["assistente_sociale"]
+                and (area is None or c["area_utenza"] == area)
+            ):
+                conta[c["assistente_sociale"]] += 1
+        return ind.distribuzione_carichi(sorted(conta.values()))
+
+    # -- published tables --------------------------------------------------------------
+
+    def nome_ambito(self) -> str:
+        return self.district().nome
+
+    def tabelle(
+        self,
+        principal: Principal,
+        anno: int,
+        *,
+        registro: str | None = None,
+        attendi_posizione: int | None = None,
+    ) -> list[TabellaPubblicata]:
+        require_role(principal, PUBBLICATO)
+        self.wait(registro, attendi_posizione)
+        return [self._tabella(principal, nome, anno) for nome in TABELLE]
+
+    def tabella(self, principal: Principal, nome: str, anno: int) -> TabellaPubblicata:
+        require_role(principal, PUBBLICATO)
+        if nome not in TABELLE:
+            raise NotFound("tabella non pubblicata")
+        return self._tabella(principal, nome, anno)
+
+    def _tabella(self, principal: Principal, nome: str, anno: int) -> TabellaPubblicata:
+        """Computed and suppressed over the whole district (the same cells for everyone);
+        a coordinator then sees the rows of their own comuni."""
+        distretto = self.district()
+        comuni = [c.belfiore for c in distretto.comuni]
+        tabella = getattr(self, f"_{nome}")(self._dati(comuni), comuni, anno)
+        assert isinstance(tabella, TabellaPubblicata)
+        visibili = visible_comuni(principal, PUBBLICATO)
+        if visibili is None or tabella.dimensione_righe != "comune":
+            return tabella
+        tenute = [k for k, r in enumerate(tabella.righe) if r in visibili]
+        return TabellaPubblicata(
+            tabella.nome,
+            tabella.titolo,
+            tabella.anno,
+            tabella.dimensione_righe,
+            tabella.dimensione_colonne,
+            tuple(tabella.righe[k] for k in tenute),
+            tabella.colonne,
+            tuple(tabella.celle[k] for k in tenute),
+            tuple(tabella.totali_riga[k] for k in tenute) if tabella.totali_riga else None,
+            tabella.totali_colonna,
+            tabella.totale,
+            tabella.nota,
+        )
+
+    def _utenti_comune_area(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+        limiti = ind.periodo(anno)
+        persone: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for d in dati.domande:
+            if _nel(d["ricevuta_il"], limiti):
+                persone[(d["comune"], d["area_utenza"])].add(d["persona_id"])
+        for c in dati.casi:
+            if _attivo(c, limiti):
+                persone[(c["comune"], c["area_utenza"])].add(c["persona_id"])
+        valori = [[len(persone[(c, a)]) for a in AREE] for c in comuni]
+        s = sopprimi(valori, valori)
+        return TabellaPubblicata(
+            "utenti_comune_area",
+            TABELLE["utenti_comune_area"],
+            anno,
+            "comune",
+            "area_utenza",
+            tuple(comuni),
+            AREE,
+            s.celle,
+            s.totali_riga,
+            s.totali_colonna,
+            s.totale,
+            "Persone distinte con una domanda o un caso nell'anno. I totali sommano le celle "
+            "(chi ha casi in due aree conta in entrambe). Celle con meno di 5 persone "
+            "soppresse (primaria) e soppressione secondaria sui totali.",
+        )
+
+    def _domande_comune_canale(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+        limiti = ind.periodo(anno)
+        numero: dict[tuple[str, str], int] = defaultdict(int)
+        persone: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for d in dati.domande:
+            if _nel(d["ricevuta_il"], limiti):
+                numero[(d["comune"], d["canale"])] += 1
+                persone[(d["comune"], d["canale"])].add(d["persona_id"])
+        s = sopprimi(
+            [[numero[(c, k)] for k in CANALI] for c in comuni],
+            [[len(persone[(c, k)]) for k in CANALI] for c in comuni],
+        )
+        return TabellaPubblicata(
+            "domande_comune_canale",
+            TABELLE["domande_comune_canale"],
+            anno,
+            "comune",
+            "canale",
+            tuple(comuni),
+            CANALI,
+            s.celle,
+            s.totali_riga,
+            s.totali_colonna,
+            s.totale,
+            "Domande ricevute nell'anno; una cella è soppressa quando le domande vengono da "
+            "meno di 5 persone distinte.",
+        )
+
+    def _indicatori_area(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+        limiti = ind.periodo(anno)
+        utenti: dict[str, set[str]] = defaultdict(set)
+        progetto: dict[str, set[str]] = defaultdict(set)
+        numero: dict[str, int] = defaultdict(int)
+        chi: dict[str, set[str]] = defaultdict(set)
+        svelte: dict[str, int] = defaultdict(int)
+        chi_svelte: dict[str, set[str]] = defaultdict(set)
+        for c in dati.casi:
+            if _attivo(c, limiti):
+                utenti[c["area_utenza"]].add(c["persona_id"])
+                if c["progetto"]:
+                    progetto[c["area_utenza"]].add(c["persona_id"])
+        for d in dati.domande:
+            if _nel(d["ricevuta_il"], limiti):
+                area = d["area_utenza"]
+                numero[area] += 1
+                chi[area].add(d["persona_id"])
+                if ind.stesso_giorno(d["ricevuta_il"], d["prima_risposta_il"]):
+                    svelte[area] += 1
+                    chi_svelte[area].add(d["persona_id"])
+
+        def colonna(
+            valori: list[int], persone: list[int]
+        ) -> tuple[list[CellaPubblicata], CellaPubblicata]:
+            s = sopprimi([[v] for v in valori], [[p] for p in persone], totali_riga=False)
+            assert s.totali_colonna is not None
+            return [riga[0] for riga in s.celle], s.totali_colonna[0]
+
+        casi_c, casi_t = colonna([len(utenti[a]) for a in AREE], [len(utenti[a]) for a in AREE])
+        prog_c, prog_t = colonna([len(progetto[a]) for a in AREE], [len(progetto[a]) for a in AREE])
+        dom_c, dom_t = colonna([numero[a] for a in AREE], [len(chi[a]) for a in AREE])
+        sv_c, sv_t = colonna([svelte[a] for a in AREE], [len(chi_svelte[a]) for a in AREE])
+
+        def rapporto(num: CellaPubblicata, den: CellaPubblicata) -> CellaValore:
+            if num.soppressa or den.soppressa:
+                return CellaValore(None, "secondaria")
+            return CellaValore(ind.quota(num.valore or 0, den.valore or 0))
+
+        celle = tuple(
+            (
+                casi_c[k],
+                prog_c[k],
+                rapporto(prog_c[k], casi_c[k]),
+                dom_c[k],
+                sv_c[k],
+                rapporto(sv_c[k], dom_c[k]),
+            )
+            for k in range(len(AREE))
+        )
+        return TabellaPubblicata(
+            "indicatori_area",
+            TABELLE["indicatori_area"],
+            anno,
+            "area_utenza",
+            "indicatore",
+            AREE,
+            (
+                "utenti_con_caso",
+                "utenti_con_progetto",
+                "quota_progetto",
+                "domande",
+                "risposte_stesso_giorno",
+                "quota_stesso_giorno",
+            ),
+            celle,
+            None,
+            (casi_t, prog_t, rapporto(prog_t, casi_t), dom_t, sv_t, rapporto(sv_t, dom_t)),
+            None,
+            "Conteggi soppressi sotto 5 persone, con soppressione secondaria sul totale "
+            "d'ambito; una quota è soppressa quando lo è uno dei suoi conteggi.",
+        )
+
+    def _indicatori_distretto(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+        distretto = self.district()
+        limiti, precedente = ind.periodo(anno), ind.periodo(anno - 1)
+        oggi = datetime.now(ind.ROME).date()
+
+        def utenti(lim: tuple[datetime, datetime]) -> set[str]:
+            return {d["persona_id"] for d in dati.domande if _nel(d["ricevuta_il"], lim)} | {
+                c["persona_id"] for c in dati.casi if _attivo(c, lim)
+            }
+
+        rapporto = ind.rapporto_assistenti(
+            distretto.abitanti,
+            sum(ind.quota_assistente(u.comuni, comuni) for u in self._assistenti()),
+        )
+        attivi = [c for c in dati.casi if _attivo(c, limiti)]
+        con_caso = {c["persona_id"] for c in attivi}
+        con_progetto = {c["persona_id"] for c in attivi if c["progetto"]}
+        richieste = [d for d in dati.domande if _nel(d["ricevuta_il"], limiti)]
+        svelte = [
+            d for d in richieste if ind.stesso_giorno(d["ricevuta_il"], d["prima_risposta_il"])
+        ]
+        esiti = [
+            (i["persona_id"], ind.esito_istanza(i["scadenza"], i["completata_il"], oggi))
+            for i in dati.istanze
+            if _nel(i["istruita_il"], limiti)
+        ]
+        termini = ind.termini_istanze(e for _, e in esiti)
+        dovute = {p for p, e in esiti if e != "in_corso"}
+        carichi = self._carichi(dati.casi, comuni, None)
+        raccolti = [q for q in dati.questionari if _nel(q["raccolto_il"], limiti)]
+        gradimento = {
+            s.momento: s
+            for s in ind.soddisfazione((q["momento"], risposte(q["risposte"])) for q in raccolti)
+        }
+        chi_risponde = {
+            m: {q["persona_id"] for q in raccolti if q["momento"] == m} for m in ind.MOMENTI
+        }
+        n_utenti, n_precedente = len(utenti(limiti)), len(utenti(precedente))
+        variazione = ind.variazione(n_utenti, n_precedente)
+
+        def protetta(valore: float | None, *persone: int) -> CellaValore:
+            """A figure built on a count of fewer than 5 people is suppressed (0 people
+            reveals no one)."""
+            if any(0 < n < SOGLIA for n in persone):
+                return CellaValore(None, "primaria")
+            return CellaValore(valore)
+
+        righe: list[tuple[str, CellaValore]] = [
+            ("abitanti", CellaValore(float(rapporto.abitanti))),
+            ("assistenti_sociali", CellaValore(rapporto.assistenti_sociali)),
+            ("abitanti_per_assistente_sociale", CellaValore(rapporto.abitanti_per_assistente)),
+        ]
+        for obiettivo in rapporto.obiettivi:
+            righe.append(
+                (
+                    f"obiettivo_1_{obiettivo.abitanti_per_assistente}_raggiunto",
+                    CellaValore(1.0 if obiettivo.raggiunto else 0.0),
+                )
+            )
+        righe += [
+            ("utenti", protetta(float(n_utenti), n_utenti)),
+            ("utenti_anno_precedente", protetta(float(n_precedente), n_precedente)),
+            (
+                "variazione_utenti",
+                protetta(variazione.percentuale, n_utenti, n_precedente),
+            ),
+            (
+                "quota_utenti_con_progetto",
+                protetta(
+                    ind.quota(len(con_progetto), len(con_caso)), len(con_caso), len(con_progetto)
+                ),
+            ),
+            (
+                "quota_domande_risposta_stesso_giorno",
+                protetta(
+                    ind.quota(len(svelte), len(richieste)),
+                    len({d["persona_id"] for d in richieste}),
+                ),
+            ),
+            ("quota_istanze_nei_termini", protetta(termini.quota_nei_termini, len(dovute))),
+            (
+                "carico_minimo",
+                CellaValore(None if carichi.minimo is None else float(carichi.minimo)),
+            ),
+            ("carico_mediano", CellaValore(carichi.mediana)),
+            (
+                "carico_massimo",
+                CellaValore(None if carichi.massimo is None else float(carichi.massimo)),
+            ),
+        ]
+        for momento in ind.MOMENTI:
+            s = gradimento[momento]
+            righe.append(
+                (
+                    f"questionari_{momento}",
+                    protetta(float(s.questionari), len(chi_risponde[momento])),
+                )
+            )
+            righe.append(
+                (f"soddisfazione_media_{momento}", protetta(s.media, len(chi_risponde[momento])))
+            )
+        return TabellaPubblicata(
+            "indicatori_distretto",
+            TABELLE["indicatori_distretto"],
+            anno,
+            "indicatore",
+            "valore",
+            tuple(nome for nome, _ in righe),
+            ("valore",),
+            tuple((cella,) for _, cella in righe),
+            None,
+            None,
+            None,
+            "Gli indicatori calcolati su meno di 5 persone sono soppressi. Carichi di lavoro: "
+            "casi aperti per assistente sociale, oggi. Obiettivi: 1 = raggiunto, 0 = no.",
+        )

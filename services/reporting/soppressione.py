@@ -1,0 +1,229 @@
+"""Statistical disclosure control of the published tables: primary and secondary suppression.
+
+Pure logic, no I/O (method and choices: ``docs/decisions/0023-statistical-disclosure-control.md``).
+
+A table is a grid of cells, each with the value it publishes and the number of distinct people
+behind it, optionally with row totals, column totals and the grand total. The totals are
+part of the published table, so the table is handled as its augmented grid: every row line
+(the row's cells and its total) and every column line is a linear equation "the cells sum to
+the total" that an attacker knows.
+
+- **Primary**: a cell (or total) behind 1 to ``soglia - 1`` people is suppressed. Zero
+  people reveal nobody: a zero cell is published.
+- **Secondary**: while some line holds exactly one suppressed entry, the cheapest other entry
+  of that line is suppressed too (the smallest non-zero inner cell, then a zero cell, then a
+  total). Then, since two per line is not enough in general (a suppressed cell that bridges
+  two groups of suppressed cells is still the difference of known sums), every suppressed
+  entry is checked exactly: it is recoverable when its unit vector lies in the row space of
+  the equations restricted to the suppressed entries (exact rational arithmetic). A
+  recoverable entry gets one more complement in one of its lines, and the whole repeats until
+  nothing is recoverable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+SOGLIA = 5
+"""Fewer than this many people in a cell: the cell is suppressed (design section 8)."""
+
+Motivo = Literal["primaria", "secondaria"]
+Posizione = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class CellaPubblicata:
+    """What a published cell shows: its value, or None with the reason it is hidden."""
+
+    valore: int | None
+    motivo: Motivo | None = None
+
+    @property
+    def soppressa(self) -> bool:
+        return self.motivo is not None
+
+
+@dataclass(frozen=True)
+class TabellaSoppressa:
+    """The published grid. ``totali_riga``/``totali_colonna``/``totale`` are None when the
+    table has no such totals."""
+
+    celle: tuple[tuple[CellaPubblicata, ...], ...]
+    totali_riga: tuple[CellaPubblicata, ...] | None
+    totali_colonna: tuple[CellaPubblicata, ...] | None
+    totale: CellaPubblicata | None
+
+
+@dataclass
+class _Griglia:
+    """The augmented grid: inner cells at (i < R, j < C), row totals at column C, column
+    totals at row R, the grand total at (R, C) when both kinds of totals exist."""
+
+    righe: int
+    colonne: int
+    totali_riga: bool
+    totali_colonna: bool
+    valori: dict[Posizione, int]
+    persone: dict[Posizione, int]
+
+    def interna(self, posizione: Posizione) -> bool:
+        return posizione[0] < self.righe and posizione[1] < self.colonne
+
+    def linee(self) -> list[list[Posizione]]:
+        """Each equation as the entries it links (the total last)."""
+        linee: list[list[Posizione]] = []
+        ultima_riga = self.righe + (1 if self.totali_colonna else 0)
+        ultima_colonna = self.colonne + (1 if self.totali_riga else 0)
+        if self.totali_riga:
+            for i in range(ultima_riga):
+                linee.append([(i, j) for j in range(self.colonne)] + [(i, self.colonne)])
+        if self.totali_colonna:
+            for j in range(ultima_colonna):
+                linee.append([(i, j) for i in range(self.righe)] + [(self.righe, j)])
+        return linee
+
+
+def _costo(griglia: _Griglia, posizione: Posizione) -> tuple[int, int, Posizione]:
+    """Complements cost little when they hide little: small non-zero inner cells first,
+    zero cells next (they protect less), totals last; ties broken by position, so the
+    result is deterministic."""
+    valore = griglia.valori[posizione]
+    if not griglia.interna(posizione):
+        return (2, valore, posizione)
+    return (1 if valore == 0 else 0, valore, posizione)
+
+
+def _rango(righe: list[list[Fraction]]) -> int:
+    matrice = [list(riga) for riga in righe]
+    rango = 0
+    colonne = len(matrice[0]) if matrice else 0
+    for colonna in range(colonne):
+        perno = next((r for r in range(rango, len(matrice)) if matrice[r][colonna] != 0), None)
+        if perno is None:
+            continue
+        matrice[rango], matrice[perno] = matrice[perno], matrice[rango]
+        for r in range(len(matrice)):
+            if r != rango and matrice[r][colonna] != 0:
+                fattore = matrice[r][colonna] / matrice[rango][colonna]
+                matrice[r] = [
+                    a - fattore * b for a, b in zip(matrice[r], matrice[rango], strict=True)
+                ]
+        rango += 1
+    return rango
+
+
+def recuperabili(
+    linee: Sequence[Sequence[Posizione]], soppresse: set[Posizione]
+) -> list[Posizione]:
+    """The suppressed entries that the published ones determine exactly: those whose unit
+    vector lies in the row space of the line equations restricted to suppressed entries."""
+    incognite = sorted(soppresse)
+    if not incognite:
+        return []
+    indice = {posizione: k for k, posizione in enumerate(incognite)}
+    equazioni: list[list[Fraction]] = []
+    for linea in linee:
+        riga = [Fraction(0)] * len(incognite)
+        *celle, totale = linea
+        for posizione in celle:
+            if posizione in indice:
+                riga[indice[posizione]] += 1
+        if totale in indice:
+            riga[indice[totale]] -= 1
+        if any(riga):
+            equazioni.append(riga)
+    if not equazioni:
+        return []
+    rango = _rango(equazioni)
+    trovate = []
+    for k, posizione in enumerate(incognite):
+        unitario = [Fraction(1 if n == k else 0) for n in range(len(incognite))]
+        if _rango([*equazioni, unitario]) == rango:
+            trovate.append(posizione)
+    return trovate
+
+
+def sopprimi(
+    valori: Sequence[Sequence[int]],
+    persone: Sequence[Sequence[int]],
+    *,
+    totali_riga: bool = True,
+    totali_colonna: bool = True,
+    soglia: int = SOGLIA,
+) -> TabellaSoppressa:
+    """Primary and secondary suppression of a table of non-negative integer values, each
+    with the number of distinct people behind it. A total's people are the sum of its
+    cells' (an upper bound of the distinct people: a cautious choice)."""
+    righe = len(valori)
+    colonne = len(valori[0]) if righe else 0
+    griglia = _Griglia(righe, colonne, totali_riga, totali_colonna, {}, {})
+    for i in range(righe):
+        for j in range(colonne):
+            griglia.valori[(i, j)] = int(valori[i][j])
+            griglia.persone[(i, j)] = int(persone[i][j])
+    if totali_riga:
+        for i in range(righe):
+            griglia.valori[(i, colonne)] = sum(griglia.valori[(i, j)] for j in range(colonne))
+            griglia.persone[(i, colonne)] = sum(griglia.persone[(i, j)] for j in range(colonne))
+    if totali_colonna:
+        ultima = colonne + (1 if totali_riga else 0)
+        for j in range(ultima):
+            griglia.valori[(righe, j)] = sum(griglia.valori[(i, j)] for i in range(righe))
+            griglia.persone[(righe, j)] = sum(griglia.persone[(i, j)] for i in range(righe))
+
+    primarie = {p for p, n in griglia.persone.items() if 0 < n < soglia}
+    soppresse = set(primarie)
+    linee = griglia.linee()
+    while True:
+        aggiunta = _complemento_di_linea(griglia, linee, soppresse)
+        if aggiunta is None:
+            aggiunta = _complemento_per_recuperabili(griglia, linee, soppresse)
+        if aggiunta is None:
+            break
+        soppresse.add(aggiunta)
+
+    def cella(posizione: Posizione) -> CellaPubblicata:
+        if posizione in primarie:
+            return CellaPubblicata(None, "primaria")
+        if posizione in soppresse:
+            return CellaPubblicata(None, "secondaria")
+        return CellaPubblicata(griglia.valori[posizione])
+
+    return TabellaSoppressa(
+        celle=tuple(tuple(cella((i, j)) for j in range(colonne)) for i in range(righe)),
+        totali_riga=tuple(cella((i, colonne)) for i in range(righe)) if totali_riga else None,
+        totali_colonna=tuple(cella((righe, j)) for j in range(colonne)) if totali_colonna else None,
+        totale=cella((righe, colonne)) if totali_riga and totali_colonna else None,
+    )
+
+
+def _complemento_di_linea(
+    griglia: _Griglia, linee: list[list[Posizione]], soppresse: set[Posizione]
+) -> Posizione | None:
+    for linea in linee:
+        nascoste = [p for p in linea if p in soppresse]
+        if len(nascoste) == 1:
+            candidati = [p for p in linea if p not in soppresse]
+            if candidati:
+                return min(candidati, key=lambda p: _costo(griglia, p))
+    return None
+
+
+def _complemento_per_recuperabili(
+    griglia: _Griglia, linee: list[list[Posizione]], soppresse: set[Posizione]
+) -> Posizione | None:
+    trovate = recuperabili(linee, soppresse)
+    for posizione in trovate:
+        candidati = {p for linea in linee if posizione in linea for p in linea} - soppresse
+        if candidati:
+            return min(candidati, key=lambda p: _costo(griglia, p))
+    if trovate:
+        # Its lines are all hidden already: hide the cheapest entry left anywhere (with
+        # everything hidden nothing is recoverable, so this ends).
+        rimaste = set(griglia.valori) - soppresse
+        if rimaste:
+            return min(rimaste, key=lambda p: _costo(griglia, p))
+    return None
