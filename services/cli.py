@@ -115,19 +115,20 @@ def audit_verify(settings: Settings, services: tuple[str, ...], public_key: Path
         verification_key = load_checkpoint_public_key(public_key or settings.key_dir)
     except KeyDirectoryError as error:
         raise click.ClickException(str(error)) from None
-    broken = False
+    reports: list[VerificationReport] = []
     for service in services or SERVICES:
         report = _verify_one(settings, service, seal_key, verification_key)
         click.echo(report.summary() if report is not None else f"{service}: no ledger yet")
-        broken = broken or (report is not None and not report.ok)
         if report is not None:
-            _record_verification(settings, service, report)
-    sys.exit(1 if broken else 0)
+            reports.append(report)
+    _record_verifications(settings, reports)
+    sys.exit(0 if all(report.ok for report in reports) else 1)
 
 
 class _RegistroVerifiche(LedgerApplication):
-    """Records a ledger's verification in that same ledger: the ledger's own fact, by the
-    system, on the security of processing (GDPR art. 32)."""
+    """Records verification results in reporting's own ledger (the audit view shows the
+    latest per ledger), by the system, on the security of processing (GDPR art. 32). A
+    verified ledger is never written to: its evidence stays as it was found."""
 
     LEGAL_BASIS = "GDPR_32"
 
@@ -156,29 +157,39 @@ class _RegistroVerifiche(LedgerApplication):
         self.save(event)
 
 
-def _record_verification(settings: Settings, service: str, report: VerificationReport) -> None:
-    """Appends the result to the verified ledger. The ledger is opened without its
-    checkpoint timer and closed without signing: a running service's own checkpointer
-    covers the new event, and two signers would fork the checkpoint file."""
+def _record_verifications(settings: Settings, reports: list[VerificationReport]) -> None:
+    """Appends the results to reporting's ledger, unless that ledger is itself broken (its
+    evidence is not touched) or absent. It is opened with its checkpointer detached: a
+    running reporting service signs the new events with its own, and two signers would fork
+    the checkpoint file. The verdicts stand even when they cannot be recorded."""
+    if not reports:
+        return
+    if any(report.ledger == "reporting" and not report.ok for report in reports):
+        click.echo("esiti non registrati: il registro reporting è compromesso", err=True)
+        return
     try:
         district = open_district(settings)
     except KeyDirectoryError as error:
-        raise click.ClickException(str(error)) from None
+        click.echo(f"esiti non registrati: {error}", err=True)
+        return
     try:
         ledger = Ledger(
-            service,
-            settings.ledger_database_url(service),
+            "reporting",
+            settings.ledger_database_url("reporting"),
             district.keys,
             district.keystore,
             checkpoint_timer=False,
             checkpoint_dir=settings.checkpoints_directory(),
         )
+        ledger.checkpointer.stop()
         try:
-            _RegistroVerifiche(ledger).registra(report)
+            registro = _RegistroVerifiche(ledger)
+            for report in reports:
+                registro.registra(report)
         finally:
             ledger.engines.dispose()
-    except Exception as error:  # the verdict stands even when it cannot be recorded
-        click.echo(f"{service}: esito non registrato ({type(error).__name__})", err=True)
+    except Exception as error:
+        click.echo(f"esiti non registrati ({type(error).__name__})", err=True)
     finally:
         district.close()
 

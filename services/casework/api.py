@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -52,6 +51,7 @@ from services.casework.schemas import (
 from shared.auth.richiesta import Richiesta
 from shared.events.casework import Membro
 from shared.events.types import AreaUtenza, CodiceFinalita
+from shared.scadenze import oggi, scaduta
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.contract import AttoIn
@@ -110,7 +110,7 @@ def _order(body: OrdineIn | ProvvedimentoIn) -> Provvedimento:
 
 
 def _caso_out(caso: Caso) -> CasoOut:
-    today = datetime.now(ROME).date()
+    today = oggi()
     return CasoOut(
         id=caso.id,
         versione=caso.version,
@@ -157,7 +157,7 @@ def _caso_out(caso: Caso) -> CasoOut:
                 tipo=due.tipo,
                 entro=due.entro,
                 riferimento_id=due.riferimento_id,
-                scaduta=due.entro < today,
+                scaduta=scaduta(due.entro, today),
             )
             for due in caso.scadenze
         ],

@@ -21,6 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from shared import scadenze as regole
 from shared.errors import Conflict, FieldError, NotFound
 from shared.events import casework
 from shared.events.casework import AutoritaGiudiziaria
@@ -28,6 +29,9 @@ from shared.events.intake import DatiPersona
 from shared.events.profile import ProfiloStatistico
 from shared.events.types import AreaUtenza
 from shared.ledger.aggregate import LedgerAggregate
+from shared.scadenze import Chiave, Fatto, Scadenza
+
+__all__ = ["Caso", "Intervento", "Scadenza", "area_di_riferimento", "id_riapertura"]
 
 MINORI: frozenset[str] = frozenset({"0-2", "3-5", "6-10", "11-13", "14-17"})
 RIAPERTURE = UUID("5b0c1a8e-3f7d-4c2a-9e61-7a4d2f0c9b13")
@@ -55,16 +59,6 @@ def id_riapertura(caso_precedente_id: UUID) -> UUID:
     return uuid5(RIAPERTURE, str(caso_precedente_id))
 
 
-@dataclass(frozen=True)
-class Scadenza:
-    """A deadline of the case: a project review, an intervention's verification, a report
-    a court order asks for. Overdue is computed at query time (Europe/Rome)."""
-
-    tipo: str
-    entro: date
-    riferimento_id: UUID | None = None
-
-
 @dataclass
 class Intervento:
     prestazione: str
@@ -77,13 +71,6 @@ class Intervento:
     concluso: bool = False
     concluso_il: date | None = None
     verifiche_in_itinere: int = 0
-
-    @property
-    def verifica_entro(self) -> date | None:
-        """When its final verification is due: at its planned end, or once it has ended."""
-        if self.verificato:
-            return None
-        return self.fine_prevista or self.concluso_il
 
     @property
     def pendente(self) -> bool:
@@ -133,16 +120,19 @@ class Caso(LedgerAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.progetto = True
             aggregate.revisione_entro = self.revisione_entro
+            aggregate._segna_scadenze(self)
 
     class ProgettoRivisto(LedgerAggregate.Event, casework.ProgettoRivisto):
         def apply(self, aggregate: Any) -> None:
             aggregate.revisione_entro = self.revisione_entro
+            aggregate._segna_scadenze(self)
 
     class InterventoAttivato(LedgerAggregate.Event, casework.InterventoAttivato):
         def apply(self, aggregate: Any) -> None:
             aggregate.interventi[self.intervento_id] = Intervento(
                 self.prestazione, self.inizio, self.risorsa_id, self.fine_prevista
             )
+            aggregate._segna_scadenze(self)
 
     class MonitoraggioRegistrato(LedgerAggregate.Event, casework.MonitoraggioRegistrato):
         pass
@@ -155,12 +145,14 @@ class Caso(LedgerAggregate):
                 found.concluso = True
             else:
                 found.verifiche_in_itinere += 1
+            aggregate._segna_scadenze(self)
 
     class InterventoConcluso(LedgerAggregate.Event, casework.InterventoConcluso):
         def apply(self, aggregate: Any) -> None:
             found = aggregate.interventi[self.intervento_id]
             found.concluso = True
             found.concluso_il = self.concluso_il
+            aggregate._segna_scadenze(self)
 
     class SegnalazioneTribunale(LedgerAggregate.Event, casework.SegnalazioneTribunale):
         def apply(self, aggregate: Any) -> None:
@@ -171,11 +163,13 @@ class Caso(LedgerAggregate):
             aggregate.provvedimenti[self.provvedimento_id] = self.relazione_entro
             if self.tipo in ORDINI_CHE_IMPONGONO:
                 aggregate.ordini_che_impongono.add(self.provvedimento_id)
+            aggregate._segna_scadenze(self)
 
     class RelazioneInviata(LedgerAggregate.Event, casework.RelazioneInviata):
         def apply(self, aggregate: Any) -> None:
             if self.provvedimento_id is not None:
                 aggregate.relazioni_inviate.add(self.provvedimento_id)
+            aggregate._segna_scadenze(self)
 
     class CasoChiuso(LedgerAggregate.Event, casework.CasoChiuso):
         def apply(self, aggregate: Any) -> None:
@@ -217,6 +211,8 @@ class Caso(LedgerAggregate):
         self.provvedimenti: dict[UUID, date | None] = {}
         self.ordini_che_impongono: set[UUID] = set()
         self.relazioni_inviate: set[UUID] = set()
+        self.fatti: dict[Chiave, Fatto] = {}
+        """Its deadline facts, kept by the rules every service shares (``shared.scadenze``)."""
         self.chiuso = False
 
     # -- assignment (the coordinator) ---------------------------------------------------
@@ -448,29 +444,20 @@ class Caso(LedgerAggregate):
     @property
     def scadenze(self) -> list[Scadenza]:
         """What the case owes, by due date: none once it is closed."""
-        if self.chiuso:
-            return []
-        found = [
-            Scadenza("relazione_tribunale", due, provvedimento)
-            for provvedimento, due in self.relazioni_dovute.items()
-        ]
-        if self.revisione_entro is not None:
-            found.append(Scadenza("revisione_progetto", self.revisione_entro))
-        found.extend(
-            Scadenza("verifica_intervento", due, intervento_id)
-            for intervento_id, intervento in self.interventi.items()
-            if (due := intervento.verifica_entro) is not None
-        )
-        return sorted(found, key=lambda s: (s.entro, s.tipo))
+        return regole.scadenze(self.fatti.values(), self.chiuso)
 
     @property
     def relazioni_dovute(self) -> dict[UUID, date]:
         """Court reports asked for and not yet sent: deadlines."""
         return {
-            provvedimento: due
-            for provvedimento, due in self.provvedimenti.items()
-            if due is not None and provvedimento not in self.relazioni_inviate
+            UUID(f.riferimento): f.entro
+            for f in self.fatti.values()
+            if f.tipo == "relazione_tribunale" and f.dovuta and f.entro is not None
         }
+
+    def _segna_scadenze(self, evento: LedgerAggregate.Event) -> None:
+        for fatto in regole.applica(self.fatti, evento.event_type, evento.model_dump(mode="json")):
+            self.fatti[(fatto.tipo, fatto.riferimento)] = fatto
 
     # -- guards -------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Two tables: one row per case (where it stands and whose it is) and one row per deadline fact
 (a project review, an intervention's final verification, a court report), kept by the pure
-rules of ``services.reporting.scadenze``. Rows hold facts as they happened: UTC instants
+rules of ``shared.scadenze``. Rows hold facts as they happened: UTC instants
 and the dates the events carry. "Due this week" and "overdue" are computed at query time in
 Europe/Rome, so a rebuild equals the incremental state row for row. Personal fields arrive
 encrypted and are never stored here: ids, codes, states, dates only.
@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from services.reporting import scadenze as regole
+from shared import scadenze as regole
 from shared.db import dialect_insert
 from shared.projections.base import WireEvent, instant
 

@@ -21,11 +21,11 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
-from services.reporting import scadenze as regole
 from services.reporting.carichi import carichi_casi, carichi_scadenze
 from services.reporting.registro import RegistroOsservatorio
 from services.reporting.soglie import GENERALE, in_allarme, soglia_per
 from shared import codes
+from shared import scadenze as regole
 from shared.auth.policy import RULES, require_role
 from shared.auth.principal import Principal
 from shared.auth.scope import ambito

@@ -164,13 +164,13 @@ verifiche = Table(
     Column("fonte_registro", String(40), nullable=False),
     Column("posizione", BigInteger, nullable=False),
 )
-"""The latest verification of each ledger (``registro``), as recorded in the ledger it
-verified (``fonte_registro``, at ``posizione``)."""
+"""The latest verification of each ledger (``registro``), as ``ambito audit verify`` recorded
+it in reporting's ledger (``fonte_registro``, at ``posizione``)."""
 
 
 class VerificheRegistri:
     name = "reporting.verifiche"
-    sources: tuple[str, ...] = ("intake", "casework", "network", "reporting")
+    sources: tuple[str, ...] = ("reporting",)
     event_types = frozenset({"VerificaRegistroEseguita"})
     metadata = verifiche_metadata
 
@@ -190,7 +190,7 @@ class VerificheRegistri:
         statement = dialect_insert(connection, verifiche).values(
             registro=data["registro"], **values
         )
-        # each ledger's verifications are recorded in that ledger, so they arrive in order
+        # every verification is recorded in reporting's one ledger, so they arrive in order
         connection.execute(
             statement.on_conflict_do_update(index_elements=["registro"], set_=values)
         )

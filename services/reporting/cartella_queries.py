@@ -2,8 +2,9 @@
 view, from the ``reporting.cartella`` and ``reporting.verifiche`` read models.
 
 Access follows ``reporting.cartella.legge`` (the same roles and scopes as reading the case in
-casework): a role that may never read a case gets 403 before any lookup; a case out of the
-caller's scope is not found (404), like one that does not exist. Each read is recorded in
+casework): a role that may never read a case gets 403 before any lookup; a case outside the
+caller's comuni or areas gets 403 with the reason and no data (the issue's acceptance), an
+unknown one 404. Each read is recorded in
 reporting's own ledger (``DatiPersonaliLetti``) before any personal value leaves the service;
 personal fields are decrypted per response, erased ones read ``{"erased": true}``.
 Deadlines and "overdue" are worked out here, at query time, in Europe/Rome.
@@ -20,8 +21,7 @@ from uuid import UUID
 from sqlalchemy import Row, select
 
 from services.reporting.cartella import casi, eventi, verifiche
-from services.reporting.scadenze import oggi, scadenze_del_caso, scaduta
-from shared.auth.policy import OutOfScope, authorize, require_role
+from shared.auth.policy import authorize, require_role
 from shared.auth.richiesta import Richiesta
 from shared.db import Engines
 from shared.errors import NotFound
@@ -29,6 +29,7 @@ from shared.ledger.application import LedgerApplication
 from shared.ledger.codec import PersonalDataCodec
 from shared.persons.keystore import KeyStore
 from shared.projections.base import NotYetProjected, ProjectionFeed
+from shared.scadenze import oggi, scadenze_del_caso, scaduta
 
 LEGGE = "reporting.cartella.legge"
 MAX_WAIT_SECONDS = 5.0
@@ -320,10 +321,8 @@ class CartellaQueries:
             ).one_or_none()
             if row is None:
                 raise NotFound("caso non trovato")
-            try:
-                authorize(principal, LEGGE, comune=row.comune, area=row.area_utenza)
-            except OutOfScope:
-                raise NotFound("caso non trovato") from None
+            # outside the caller's comuni or areas: 403 with the reason and no data
+            authorize(principal, LEGGE, comune=row.comune, area=row.area_utenza)
             rows = connection.execute(
                 select(eventi)
                 .where(eventi.c.caso_id == str(caso_id))

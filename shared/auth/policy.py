@@ -75,7 +75,9 @@ RULES: dict[str, Rule] = {
         {"assistente_sociale": "any", "coordinatore": "any", "ufficio_di_piano": "any"},
         client_scopes=frozenset({"rete"}),
     ),
-    "reporting.conteggi.legge": Rule({"coordinatore": "comune", "ufficio_di_piano": "any"}),
+    # exact counts: coordinators, on their comuni; the Ufficio di Piano gets the published,
+    # suppressed tables of the observatory only
+    "reporting.conteggi.legge": Rule({"coordinatore": "comune"}),
     # The observatory: free filtering (exact figures) only on one's own comuni; the
     # published, suppressed tables and their exports (decision 0023).
     "reporting.osservatorio.filtra": Rule({"coordinatore": "comune"}),

@@ -71,10 +71,10 @@ def _header(record: Any, name: str) -> str:
 
 
 def _optional_header(record: Any, name: str) -> str | None:
-    """A header that messages relayed before it existed do not carry."""
+    """A header that messages relayed before it existed do not carry (nor an empty one)."""
     for key, value in record.headers or []:
         if key == name:
-            return bytes(value).decode()
+            return bytes(value).decode() or None
     return None
 
 

@@ -31,6 +31,7 @@ from tests.support.intake_flow import (
     referrals_on_the_map,
     run_intake_flow,
 )
+from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, run_cli
 
 
@@ -163,6 +164,7 @@ def _intake_flow(district: District) -> None:
     taken to closure there; the case's intervention reaches the network's map."""
     planner = district.token("network", "ufficio.piano")
     resource = new_resource(district.url("network"), planner)
+    before = observatory_figures(district.url, district.token)
     outcome = run_intake_flow(district.url, district.token, resource)
     assert_history(outcome)
     assert referrals_on_the_map(district.url("network"), planner, resource) == 1
@@ -179,6 +181,7 @@ def _intake_flow(district: District) -> None:
     case = run_casework_flow(district.url, district.token, outcome.domanda_id, resource)
     assert_case_history(case)
     assert interventions_on_the_map(district.url("network"), planner, resource) == 1
+    run_reporting_flow(district.url, district.token, case, before)
 
 
 def _gap(client: httpx.Client, comune: str, area: str) -> int | None:

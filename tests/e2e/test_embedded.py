@@ -24,6 +24,7 @@ from tests.support.intake_flow import (
     referrals_on_the_map,
     run_intake_flow,
 )
+from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer, server
 
 
@@ -144,7 +145,9 @@ def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
 ) -> None:
     """The intake issue's flow (tests/support/intake_flow.py), then the casework issue's on
     the case its hand-over opened (tests/support/casework_flow.py), on the embedded server:
-    the referral and the intervention reach the network's map."""
+    the referral and the intervention reach the network's map; then the reporting issue's
+    (tests/support/reporting_flow.py): the case's cartella, audit and reads, caseloads and
+    the observatory."""
     with server(tmp_path) as process:
         process.start(demo=True)
 
@@ -156,6 +159,7 @@ def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
 
         network = process.url
         resource = new_resource(network, headers("network", "ufficio.piano"))
+        before = observatory_figures(url, headers)
         outcome = run_intake_flow(url, headers, resource)
         assert_history(outcome)
         planner = headers("network", "ufficio.piano")
@@ -164,6 +168,7 @@ def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
         case = run_casework_flow(url, headers, outcome.domanda_id, resource)
         assert_case_history(case)
         assert interventions_on_the_map(network, planner, resource) == 1
+        run_reporting_flow(url, headers, case, before)
     assert _verify(process).returncode == 0
 
 

@@ -342,6 +342,9 @@ def test_the_reporting_projection_counts_requests_per_comune_and_area(
         "next": None,
     }
     assert client.get("/api/reporting/domande/conteggi", headers=operatore).status_code == 403
+    # exact counts (cells of 1 to 4 people) would undo the published tables' suppression
+    ufficio = bearer(token(client, "ufficio.piano"))
+    assert client.get("/api/reporting/domande/conteggi", headers=ufficio).status_code == 403
 
 
 def test_metrics_show_counters_and_latency_without_personal_data(

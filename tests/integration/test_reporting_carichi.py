@@ -27,7 +27,6 @@ from services.casework.domain import Caso
 from services.reporting.carichi import CarichiReporting, carichi_casi, carichi_scadenze
 from services.reporting.carichi_queries import CarichiQueries
 from services.reporting.registro import RegistroOsservatorio
-from services.reporting.scadenze import Scadenza
 from services.reporting.soglie import SOGLIA_PREDEFINITA, id_soglia
 from services.runtime import Runtime, create_app
 from shared.auth.policy import Forbidden
@@ -43,6 +42,7 @@ from shared.persons.dati import Persona
 from shared.persons.keystore import KeyStore
 from shared.projections.base import reset
 from shared.projections.runner import ProjectionRunner
+from shared.scadenze import Scadenza
 from tests.conftest import DatabaseFactory
 from tests.support.runtime import bearer, open_demo_runtime, token
 

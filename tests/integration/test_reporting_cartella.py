@@ -1,6 +1,6 @@
 """The cartella (``GET /api/reporting/casi/{id}``) and its audit view, over HTTP on an
 embedded demo district (real SQLite), from real casework acts recorded through the casework
-API: every section, access (403 by role, 404 out of scope), the recorded reads, erasure,
+API: every section, access (403 by role and out of scope, 404 unknown), the recorded reads, erasure,
 read-your-writes, the verification of the ledger after ``ambito audit verify``, and a rebuild
 from zero (SQLite and PostgreSQL) equal to the incremental read models."""
 
@@ -321,14 +321,18 @@ def test_the_timeline_is_every_event_of_the_case_in_order(world: World) -> None:
 # -- access and recorded reads ----------------------------------------------------------------
 
 
-def test_a_colleague_of_another_area_gets_404_as_for_an_unknown_case(world: World) -> None:
+@pytest.mark.parametrize("user", ["as.minori", "as.adulti"])
+def test_a_user_outside_the_case_s_scope_gets_403_with_no_data(world: World, user: str) -> None:
+    """Social workers of other areas: refused, nothing of the case in the answer, no read
+    recorded."""
     before = len(_reads(world.runtime))
-    outside = world.get(f"/casi/{world.ids['caso']}", "as.minori")
+    for path in (f"/casi/{world.ids['caso']}", f"/casi/{world.ids['caso']}/audit"):
+        outside = world.get(path, user)
+        assert outside.status_code == 403, outside.text
+        assert set(outside.json()) == {"detail"}
+        assert world.ids["caso"] not in outside.text
     unknown = world.get(f"/casi/{uuid4()}", "as.anziani")
-    outside_audit = world.get(f"/casi/{world.ids['caso']}/audit", "as.minori")
-
-    assert outside.status_code == unknown.status_code == outside_audit.status_code == 404
-    assert outside.json() == unknown.json()
+    assert unknown.status_code == 404
     assert len(_reads(world.runtime)) == before
 
 
@@ -436,11 +440,15 @@ def test_the_audit_lists_events_and_the_ledger_s_latest_verification(
     casework = world.runtime.district.ledger("casework")
     casework.checkpoint()
     covered = casework.recorder.max_notification_id() or 0
+    reporting = world.runtime.district.ledger("reporting")
+    recorded_before = reporting.recorder.max_notification_id() or 0
     verified = CliRunner().invoke(main, ["audit", "verify", "--service", "casework"], env=env)
     assert verified.exit_code == 0, verified.output
-    head = casework.recorder.max_notification_id()
-    assert head == covered + 1  # the verification, recorded in the ledger it verified
-    assert _feed(world.runtime, "reporting.verifiche").wait_for("casework", head, 5)
+    # the verified ledger is left as it was found; the result goes to reporting's ledger
+    assert casework.recorder.max_notification_id() == covered
+    head = reporting.recorder.max_notification_id()
+    assert head == recorded_before + 1
+    assert _feed(world.runtime, "reporting.verifiche").wait_for("reporting", head, 5)
 
     after = world.audit(caso)
     (verifica,) = after["verifiche"]

@@ -9,20 +9,20 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from services.reporting.scadenze import (
-    Scadenza,
-    fine_settimana,
-    in_settimana,
-    oggi,
-    scadenze_del_caso,
-    scaduta,
-)
 from services.reporting.soglie import (
     GENERALE,
     SOGLIA_PREDEFINITA,
     id_soglia,
     in_allarme,
     soglia_per,
+)
+from shared.scadenze import (
+    Scadenza,
+    fine_settimana,
+    in_settimana,
+    oggi,
+    scadenze_del_caso,
+    scaduta,
 )
 
 DAY = date(2026, 11, 2)

@@ -1,4 +1,7 @@
-"""What a case owes, and when (decision 0020): pure rules over the casework events.
+"""What a case owes, and when (decision 0020): pure rules over the casework events, the one
+place they live. The case itself (``services.casework.domain.Caso``) keeps its deadline facts
+with them as its events apply, the caseload read model keeps one row per fact, and the
+cartella derives one case's deadlines from its events.
 
 Three kinds of deadline fact: the project's review (``revisione_progetto``: the latest
 ``ProgettoDefinito``/``ProgettoRivisto`` date counts), an intervention's final verification
@@ -7,9 +10,7 @@ its outcome is verified at or after its end; a check while it runs leaves it due
 court report an order asks for (``relazione_tribunale``: until a ``RelazioneInviata`` names
 that order). Nothing is owed once the case is closed.
 
-The same transition (``applica``) feeds the caseload read model (one row per fact) and
-``scadenze_del_caso`` (one case's deadlines from its events, for the cartella), so the rules
-live in one place. Nothing here depends on the clock: whether a deadline is overdue or due
+Nothing here depends on the clock: whether a deadline is overdue or due
 this week is decided at query time (``scaduta``, ``in_settimana``), in Europe/Rome.
 """
 
