@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from services.reporting import indicatori as ind
 from services.reporting.osservatorio import casi, domande, istanze, questionari, risposte
-from services.reporting.soppressione import SOGLIA, CellaPubblicata, sopprimi
+from services.reporting.soppressione import SOGLIA, CellaPubblicata, Motivo, sopprimi
 from shared.auth.policy import authorize, require_role, visible_comuni
 from shared.auth.principal import Principal
 from shared.db import Engines
@@ -181,7 +181,12 @@ class OsservatorioQueries:
         registro: str | None = None,
         attendi_posizione: int | None = None,
     ) -> dict[str, Any]:
-        """Counts, rates and indicators on the caller's comuni (or the one they filter)."""
+        """Counts, rates and indicators on the caller's comuni (or the one they filter).
+
+        A channel filter keeps the requests of that channel and what follows from them (their
+        back-office applications); cases have no channel, so with one there are no cases and
+        no questionnaires, and only the caseloads (a picture of now, per social worker) stay.
+        """
         require_role(principal, FILTRA)  # 403 before any wait
         self.wait(registro, attendi_posizione)
         distretto = self.district()
@@ -225,7 +230,11 @@ class OsservatorioQueries:
         richieste = domande_in(limiti)
         attivi = casi_in(limiti)
         aperti = [c for c in attivi if _nel(c["aperto_il"], limiti)]
-        raccolti = [q for q in dati.questionari if _nel(q["raccolto_il"], limiti) and area_ok(q)]
+        raccolti = [
+            q
+            for q in dati.questionari
+            if filtri.canale is None and _nel(q["raccolto_il"], limiti) and area_ok(q)
+        ]  # questionnaires are of cases, which have no channel
         abitanti = {c.belfiore: c.abitanti for c in distretto.comuni}
 
         per_comune = []
@@ -312,10 +321,13 @@ class OsservatorioQueries:
         svelte_tutte = sum(
             1 for r in richieste if ind.stesso_giorno(r["ricevuta_il"], r["prima_risposta_il"])
         )
+        canale_domanda = {d["domanda_id"]: d["canale"] for d in dati.domande}
         termini = ind.termini_istanze(
             ind.esito_istanza(i["scadenza"], i["completata_il"], oggi)
             for i in dati.istanze
-            if _nel(i["istruita_il"], limiti) and area_ok(i)
+            if _nel(i["istruita_il"], limiti)
+            and area_ok(i)
+            and (filtri.canale is None or canale_domanda.get(i["domanda_id"]) == filtri.canale)
         )
         carichi = self._carichi(dati.casi, ambito, filtri.area_utenza)
         return {
@@ -398,8 +410,7 @@ class OsservatorioQueries:
         a coordinator then sees the rows of their own comuni."""
         distretto = self.district()
         comuni = [c.belfiore for c in distretto.comuni]
-        tabella = getattr(self, f"_{nome}")(self._dati(comuni), comuni, anno)
-        assert isinstance(tabella, TabellaPubblicata)
+        tabella = self._rilascio(self._dati(comuni), comuni, anno)[nome]
         visibili = visible_comuni(principal, PUBBLICATO)
         if visibili is None or tabella.dimensione_righe != "comune":
             return tabella
@@ -418,6 +429,36 @@ class OsservatorioQueries:
             tabella.totale,
             tabella.nota,
         )
+
+    def _rilascio(self, dati: Dati, comuni: list[str], anno: int) -> dict[str, TabellaPubblicata]:
+        """The four tables of one release, made consistent where they print the same figure
+        (decision 0023): the year's requests are the grand total of
+        ``domande_comune_canale`` and the ``domande`` total of ``indicatori_area``, so when
+        either hides it both treat it as sensitive; the district's same-day share times that
+        total is the ``risposte_stesso_giorno`` total, so the share is hidden with either."""
+        domande_canale = self._domande_comune_canale(dati, comuni, anno)
+        area = self._indicatori_area(dati, comuni, anno)
+        totale_domande = 3  # column of indicatori_area holding the requests
+        assert area.totali_colonna is not None
+        assert domande_canale.totale is not None
+        motivi = {domande_canale.totale.motivo, area.totali_colonna[totale_domande].motivo}
+        nascosto = motivi != {None}
+        if nascosto:
+            motivo: Motivo = "primaria" if "primaria" in motivi else "secondaria"
+            domande_canale = self._domande_comune_canale(
+                dati, comuni, anno, totale_sensibile=motivo
+            )
+            area = self._indicatori_area(dati, comuni, anno, totale_domande_sensibile=motivo)
+        assert area.totali_colonna is not None
+        stesso_giorno_nascosto = nascosto or area.totali_colonna[totale_domande + 1].soppressa
+        return {
+            "utenti_comune_area": self._utenti_comune_area(dati, comuni, anno),
+            "domande_comune_canale": domande_canale,
+            "indicatori_area": area,
+            "indicatori_distretto": self._indicatori_distretto(
+                dati, comuni, anno, quota_stesso_giorno_nascosta=stesso_giorno_nascosto
+            ),
+        }
 
     def _utenti_comune_area(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
         limiti = ind.periodo(anno)
@@ -447,7 +488,9 @@ class OsservatorioQueries:
             "soppresse (primaria) e soppressione secondaria sui totali.",
         )
 
-    def _domande_comune_canale(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+    def _domande_comune_canale(
+        self, dati: Dati, comuni: list[str], anno: int, *, totale_sensibile: Motivo | None = None
+    ) -> TabellaPubblicata:
         limiti = ind.periodo(anno)
         numero: dict[tuple[str, str], int] = defaultdict(int)
         persone: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -458,6 +501,7 @@ class OsservatorioQueries:
         s = sopprimi(
             [[numero[(c, k)] for k in CANALI] for c in comuni],
             [[len(persone[(c, k)]) for k in CANALI] for c in comuni],
+            sensibili={(len(comuni), len(CANALI)): totale_sensibile} if totale_sensibile else None,
         )
         return TabellaPubblicata(
             "domande_comune_canale",
@@ -475,7 +519,14 @@ class OsservatorioQueries:
             "meno di 5 persone distinte.",
         )
 
-    def _indicatori_area(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+    def _indicatori_area(
+        self,
+        dati: Dati,
+        comuni: list[str],
+        anno: int,
+        *,
+        totale_domande_sensibile: Motivo | None = None,
+    ) -> TabellaPubblicata:
         limiti = ind.periodo(anno)
         utenti: dict[str, set[str]] = defaultdict(set)
         progetto: dict[str, set[str]] = defaultdict(set)
@@ -498,15 +549,22 @@ class OsservatorioQueries:
                     chi_svelte[area].add(d["persona_id"])
 
         def colonna(
-            valori: list[int], persone: list[int]
+            valori: list[int], persone: list[int], totale_sensibile: Motivo | None = None
         ) -> tuple[list[CellaPubblicata], CellaPubblicata]:
-            s = sopprimi([[v] for v in valori], [[p] for p in persone], totali_riga=False)
+            s = sopprimi(
+                [[v] for v in valori],
+                [[p] for p in persone],
+                totali_riga=False,
+                sensibili={(len(valori), 0): totale_sensibile} if totale_sensibile else None,
+            )
             assert s.totali_colonna is not None
             return [riga[0] for riga in s.celle], s.totali_colonna[0]
 
         casi_c, casi_t = colonna([len(utenti[a]) for a in AREE], [len(utenti[a]) for a in AREE])
         prog_c, prog_t = colonna([len(progetto[a]) for a in AREE], [len(progetto[a]) for a in AREE])
-        dom_c, dom_t = colonna([numero[a] for a in AREE], [len(chi[a]) for a in AREE])
+        dom_c, dom_t = colonna(
+            [numero[a] for a in AREE], [len(chi[a]) for a in AREE], totale_domande_sensibile
+        )
         sv_c, sv_t = colonna([svelte[a] for a in AREE], [len(chi_svelte[a]) for a in AREE])
 
         def rapporto(num: CellaPubblicata, den: CellaPubblicata) -> CellaValore:
@@ -548,7 +606,14 @@ class OsservatorioQueries:
             "d'ambito; una quota è soppressa quando lo è uno dei suoi conteggi.",
         )
 
-    def _indicatori_distretto(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
+    def _indicatori_distretto(
+        self,
+        dati: Dati,
+        comuni: list[str],
+        anno: int,
+        *,
+        quota_stesso_giorno_nascosta: bool = False,
+    ) -> TabellaPubblicata:
         distretto = self.district()
         limiti, precedente = ind.periodo(anno), ind.periodo(anno - 1)
         oggi = datetime.now(ind.ROME).date()
@@ -590,7 +655,8 @@ class OsservatorioQueries:
 
         def protetta(valore: float | None, *persone: int) -> CellaValore:
             """A figure built on a count of fewer than 5 people is suppressed (0 people
-            reveals no one)."""
+            reveals no one). A share names the people of its numerator and of its
+            complement too: with the total published elsewhere, either can be recovered."""
             if any(0 < n < SOGLIA for n in persone):
                 return CellaValore(None, "primaria")
             return CellaValore(valore)
@@ -617,17 +683,34 @@ class OsservatorioQueries:
             (
                 "quota_utenti_con_progetto",
                 protetta(
-                    ind.quota(len(con_progetto), len(con_caso)), len(con_caso), len(con_progetto)
+                    ind.quota(len(con_progetto), len(con_caso)),
+                    len(con_caso),
+                    len(con_progetto),
+                    len(con_caso - con_progetto),
                 ),
             ),
             (
                 "quota_domande_risposta_stesso_giorno",
-                protetta(
+                # times the published requests total, it is the same-day total of
+                # indicatori_area: hidden with it (decision 0023)
+                CellaValore(None, "secondaria")
+                if quota_stesso_giorno_nascosta
+                else protetta(
                     ind.quota(len(svelte), len(richieste)),
                     len({d["persona_id"] for d in richieste}),
+                    len({d["persona_id"] for d in svelte}),
+                    len({d["persona_id"] for d in richieste} - {d["persona_id"] for d in svelte}),
                 ),
             ),
-            ("quota_istanze_nei_termini", protetta(termini.quota_nei_termini, len(dovute))),
+            (
+                "quota_istanze_nei_termini",
+                protetta(
+                    termini.quota_nei_termini,
+                    len(dovute),
+                    len({p for p, e in esiti if e == "nei_termini"}),
+                    len({p for p, e in esiti if e not in ("nei_termini", "in_corso")}),
+                ),
+            ),
             (
                 "carico_minimo",
                 CellaValore(None if carichi.minimo is None else float(carichi.minimo)),

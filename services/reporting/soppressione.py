@@ -18,14 +18,20 @@ the total" that an attacker knows.
   the equations restricted to the suppressed entries (exact rational arithmetic). A
   recoverable entry gets one more complement in one of its lines, and the whole repeats until
   nothing is recoverable.
+- **Protection interval**: then every hidden entry's range of consistent values is found by
+  linear programming (``services.reporting.audit_lp``); a primary entry of value v must be
+  able to be ``min(v, PROTEZIONE)`` less and ``PROTEZIONE`` more, a complement must not be a
+  single value. While one is not, the cheapest entry whose hiding widens its range is hidden.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
+
+from services.reporting.audit_lp import PROTEZIONE, Modello, protetta
 
 SOGLIA = 5
 """Fewer than this many people in a cell: the cell is suppressed (design section 8)."""
@@ -153,10 +159,19 @@ def sopprimi(
     totali_riga: bool = True,
     totali_colonna: bool = True,
     soglia: int = SOGLIA,
+    protezione: int | None = PROTEZIONE,
+    sensibili: Mapping[Posizione, Motivo] | None = None,
 ) -> TabellaSoppressa:
     """Primary and secondary suppression of a table of non-negative integer values, each
     with the number of distinct people behind it. A total's people are the sum of its
-    cells' (an upper bound of the distinct people: a cautious choice)."""
+    cells' (an upper bound of the distinct people: a cautious choice).
+
+    ``protezione``: the protection level that every primary cell's LP range must cover
+    (``None``: only exact recoverability is checked, the weaker method of the first
+    release, kept for the audit's negative control). ``sensibili``: entries of the augmented
+    grid hidden from the start because the same figure is hidden in another table of the
+    release, with the reason it has there (``primaria``: it gets a primary's protection)."""
+    sensibili = sensibili or {}
     righe = len(valori)
     colonne = len(valori[0]) if righe else 0
     griglia = _Griglia(righe, colonne, totali_riga, totali_colonna, {}, {})
@@ -175,12 +190,15 @@ def sopprimi(
             griglia.persone[(righe, j)] = sum(griglia.persone[(i, j)] for i in range(righe))
 
     primarie = {p for p, n in griglia.persone.items() if 0 < n < soglia}
-    soppresse = set(primarie)
+    primarie |= {p for p, m in sensibili.items() if m == "primaria" and p in griglia.valori}
+    soppresse = primarie | {p for p in sensibili if p in griglia.valori}
     linee = griglia.linee()
     while True:
         aggiunta = _complemento_di_linea(griglia, linee, soppresse)
         if aggiunta is None:
             aggiunta = _complemento_per_recuperabili(griglia, linee, soppresse)
+        if aggiunta is None and protezione is not None:
+            aggiunta = _complemento_per_intervallo(griglia, linee, soppresse, primarie, protezione)
         if aggiunta is None:
             break
         soppresse.add(aggiunta)
@@ -227,3 +245,71 @@ def _complemento_per_recuperabili(
         if rimaste:
             return min(rimaste, key=lambda p: _costo(griglia, p))
     return None
+
+
+def modello_della_tabella(
+    griglia: _Griglia, linee: Sequence[Sequence[Posizione]], soppresse: set[Posizione]
+) -> Modello:
+    """The attacker's LP: one unknown per hidden entry, one equation per line with the
+    published entries moved to the right-hand side."""
+    modello = Modello()
+    for posizione in sorted(soppresse):
+        modello.variabile(str(posizione))
+    for linea in linee:
+        *celle, totale = linea
+        coefficienti: dict[str, float] = {}
+        termine = 0.0
+        for posizione in celle:
+            if posizione in soppresse:
+                coefficienti[str(posizione)] = coefficienti.get(str(posizione), 0.0) + 1.0
+            else:
+                termine -= griglia.valori[posizione]
+        if totale in soppresse:
+            coefficienti[str(totale)] = coefficienti.get(str(totale), 0.0) - 1.0
+        else:
+            termine += griglia.valori[totale]
+        if coefficienti:
+            modello.uguale(coefficienti, termine)
+    return modello
+
+
+def _scoperta(
+    griglia: _Griglia,
+    linee: Sequence[Sequence[Posizione]],
+    soppresse: set[Posizione],
+    primarie: set[Posizione],
+    livello: int,
+) -> tuple[Posizione, float, float] | None:
+    """The first hidden entry whose LP range does not cover its protection interval."""
+    modello = modello_della_tabella(griglia, linee, soppresse)
+    for posizione in sorted(soppresse):
+        lo, hi = modello.intervallo(str(posizione))
+        if not protetta(griglia.valori[posizione], posizione in primarie, lo, hi, livello):
+            return posizione, lo, hi
+    return None
+
+
+def _complemento_per_intervallo(
+    griglia: _Griglia,
+    linee: list[list[Posizione]],
+    soppresse: set[Posizione],
+    primarie: set[Posizione],
+    livello: int,
+) -> Posizione | None:
+    """For an entry whose range is too narrow, the cheapest useful complement: first in its
+    own lines, then anywhere, the cheapest entry whose hiding widens its range (hiding
+    removes equations, so ranges only ever widen and the loop ends)."""
+    trovata = _scoperta(griglia, linee, soppresse, primarie, livello)
+    if trovata is None:
+        return None
+    posizione, lo, hi = trovata
+    vicine = {p for linea in linee if posizione in linea for p in linea} - soppresse
+    lontane = set(griglia.valori) - soppresse - vicine
+    for gruppo in (vicine, lontane):
+        for candidata in sorted(gruppo, key=lambda p: _costo(griglia, p)):
+            prova = modello_della_tabella(griglia, linee, soppresse | {candidata})
+            nuovo_lo, nuovo_hi = prova.intervallo(str(posizione))
+            if nuovo_lo < lo - 1e-6 or nuovo_hi > hi + 1e-6:
+                return candidata
+    rimaste = set(griglia.valori) - soppresse
+    return min(rimaste, key=lambda p: _costo(griglia, p)) if rimaste else None

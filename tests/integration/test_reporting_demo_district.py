@@ -151,7 +151,7 @@ def _text(response: Any) -> str:
             if cell is not None
         )
     if response.headers.get("content-type", "").startswith("application/pdf"):
-        return response.content.decode("latin-1")
+        return str(response.content.decode("latin-1"))
     return str(response.text)
 
 

@@ -296,10 +296,12 @@ def test_cells_of_fewer_than_five_people_are_suppressed(world: World) -> None:
     assert 2 not in [c["valore"] for c in flat]  # the hidden 2 is never printed
     domande = _ok(world.get("ufficio.piano", "/tabelle/domande_comune_canale", anno=ANNO))
     assert _cella(domande, "B292", "telefono")["motivo"] == "primaria"
-    # Bussero's row and the phone column hold no other non-zero cell: zero cells are the
-    # complements, and then Gorgonzola's desk count (6) hides the zero of its row.
-    assert _cella(domande, "E094", "sportello")["motivo"] == "secondaria"
-    assert domande["totale"] == {"valore": 8, "soppressa": False, "motivo": None}
+    # Bussero's row and the phone column hold only zero cells, which cannot hide that the 2
+    # could be 2 more (the LP protection interval of decision 0023): the row and column
+    # totals are primary (2 people) and the grand total is the useful complement, so
+    # Gorgonzola's desk count (6) stays published.
+    assert _cella(domande, "E094", "sportello")["valore"] == 6
+    assert domande["totale"] == {"valore": None, "soppressa": True, "motivo": "secondaria"}
     for k, riga in enumerate(domande["celle"]):
         linea = [*riga, domande["totali_riga"][k]]
         assert sum(c["soppressa"] for c in linea) != 1
@@ -307,10 +309,12 @@ def test_cells_of_fewer_than_five_people_are_suppressed(world: World) -> None:
     eld = area["celle"][area["righe"].index("ELD")]
     assert eld[0]["motivo"] == "primaria"  # one person with a case
     assert eld[2]["valore"] is None  # its share goes with it
-    # FAM's 2 requests are hidden, so ELD's 6 is their complement against the total of 8.
+    # FAM's 2 requests are hidden; the year's requests total is hidden in
+    # domande_comune_canale, and it is the same figure here, so it is hidden here too (the
+    # release is suppressed as a whole, decision 0023) and ELD's 6 needs no complement.
     assert area["celle"][area["righe"].index("FAM")][3]["motivo"] == "primaria"
-    assert eld[3]["motivo"] == "secondaria"
-    assert area["totali_colonna"][3] == {"valore": 8, "soppressa": False, "motivo": None}
+    assert eld[3]["valore"] == 6
+    assert area["totali_colonna"][3] == {"valore": None, "soppressa": True, "motivo": "secondaria"}
     distretto = _ok(world.get("ufficio.piano", "/tabelle/indicatori_distretto", anno=ANNO))
     valori = {r: distretto["celle"][k][0] for k, r in enumerate(distretto["righe"])}
     assert valori["utenti"]["valore"] == 9

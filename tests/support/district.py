@@ -12,12 +12,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from services.casework.projections import FascicoliCasework
-from services.intake.projections import RegistriIntake
-from services.network.projections import MappaRete
 from services.reporting.projections import DomandePerComuneArea, domande_per_comune_area
+from services.runtime import projections
 from shared.db import create_engines
-from shared.directory.projection import DirectoryProjection
 from shared.keys import init_key_directory, load_seal_key
 from shared.ledger.recorder import LedgerRecorder
 from shared.projections.runner import ProjectionRunner
@@ -102,15 +99,10 @@ class District:
             views.dispose()
 
     def network_read_models(self) -> dict[str, list[tuple[str, ...]]]:
-        """The directory, the map's facts, intake's registers and casework's cases as
-        stored, every row of every table."""
+        """Every read model of the runtime (the directory, the map's facts, intake's
+        registers, casework's cases, the observatory's), every row of every table."""
         views = create_engines(self.views_url)
-        tables = [
-            *DirectoryProjection.metadata.sorted_tables,
-            *MappaRete.metadata.sorted_tables,
-            *RegistriIntake.metadata.sorted_tables,
-            *FascicoliCasework.metadata.sorted_tables,
-        ]
+        tables = [table for p in projections() for table in p.metadata.sorted_tables]
         try:
             with views.reader.connect() as connection:
                 return {
