@@ -15,7 +15,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     Column,
     Connection,
     Date,
@@ -68,10 +67,11 @@ casi = Table(
     Column("assistente_sociale", String(200)),
     Column("aperto_il", DateTime(timezone=True), nullable=False),
     Column("chiuso_il", DateTime(timezone=True)),
-    Column("progetto", Boolean, nullable=False),
+    Column("progetto_il", DateTime(timezone=True)),
 )
-"""One row per case: its area is the latest assignment's, ``progetto`` whether a
-personalised project was ever defined."""
+"""One row per case: its area is the latest assignment's, ``progetto_il`` when its
+personalised project was first defined (a case counts "with a project" in a period from
+then on)."""
 questionari = Table(
     "osservatorio_questionari",
     metadata,
@@ -194,7 +194,7 @@ class Osservatorio:
                 fascia_eta=profilo.get("fascia_eta", "non_nota"),
                 cittadinanza=profilo.get("cittadinanza", "non_nota"),
                 aperto_il=occurred(event),
-                progetto=False,
+                progetto_il=None,
             )
         )
 
@@ -211,7 +211,7 @@ class Osservatorio:
     def _ProgettoDefinito(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
-        self._caso(connection, event, progetto=True)
+        self._caso(connection, event, progetto_il=occurred(event))
 
     def _CasoChiuso(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]

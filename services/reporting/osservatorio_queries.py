@@ -79,6 +79,12 @@ def _attivo(caso: dict[str, Any], limiti: tuple[datetime, datetime]) -> bool:
     )
 
 
+def _con_progetto(caso: dict[str, Any], limiti: tuple[datetime, datetime]) -> bool:
+    """A case counts "with a project" in a period if its project was defined before the
+    period ended (a project defined later does not count for an earlier year)."""
+    return caso["progetto_il"] is not None and bool(caso["progetto_il"] < limiti[1])
+
+
 def _mese(instant: datetime) -> str:
     giorno = ind.giorno(instant)
     return f"{giorno.year:04d}-{giorno.month:02d}"
@@ -317,7 +323,7 @@ class OsservatorioQueries:
         assistenti = sum(ind.quota_assistente(u.comuni, ambito) for u in self._assistenti())
         rapporto = ind.rapporto_assistenti(sum(abitanti[c] for c in ambito), assistenti)
         con_caso = {c["persona_id"] for c in attivi}
-        con_progetto = {c["persona_id"] for c in attivi if c["progetto"]}
+        con_progetto = {c["persona_id"] for c in attivi if _con_progetto(c, limiti)}
         svelte_tutte = sum(
             1 for r in richieste if ind.stesso_giorno(r["ricevuta_il"], r["prima_risposta_il"])
         )
@@ -537,7 +543,7 @@ class OsservatorioQueries:
         for c in dati.casi:
             if _attivo(c, limiti):
                 utenti[c["area_utenza"]].add(c["persona_id"])
-                if c["progetto"]:
+                if _con_progetto(c, limiti):
                     progetto[c["area_utenza"]].add(c["persona_id"])
         for d in dati.domande:
             if _nel(d["ricevuta_il"], limiti):
@@ -629,7 +635,7 @@ class OsservatorioQueries:
         )
         attivi = [c for c in dati.casi if _attivo(c, limiti)]
         con_caso = {c["persona_id"] for c in attivi}
-        con_progetto = {c["persona_id"] for c in attivi if c["progetto"]}
+        con_progetto = {c["persona_id"] for c in attivi if _con_progetto(c, limiti)}
         richieste = [d for d in dati.domande if _nel(d["ricevuta_il"], limiti)]
         svelte = [
             d for d in richieste if ind.stesso_giorno(d["ricevuta_il"], d["prima_risposta_il"])

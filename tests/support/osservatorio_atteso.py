@@ -9,7 +9,8 @@ The definitions are the observatory's documented ones (``services.reporting.osse
   is the earliest information given, orientation, hand-over or closure;
 - a case is *active* in a period when it was open at some instant of it (opened before its
   end, not closed before its start); its comune is the profile's, its area the latest
-  assignment's, and it "has a project" when one was ever defined;
+  assignment's, and it "has a project" in a period when one was defined before the period
+  ended;
 - *users* are the distinct people (``persona_id``) with a request received, or a case active,
   in the period, within the filters;
 - a channel filter keeps the requests of that channel and what follows from them (their
@@ -111,7 +112,8 @@ class Case:
     opened: datetime
     social_worker: str | None = None
     closed: datetime | None = None
-    project: bool = False
+    project: datetime | None = None
+    """When its project was first defined."""
 
 
 @dataclass
@@ -160,7 +162,7 @@ def facts(intake: Ledger, casework: Ledger) -> Facts:
             found.cases[key].social_worker = e["assistente_sociale"]
             found.cases[key].area = e["area_utenza"]
         elif kind == "ProgettoDefinito":
-            found.cases[key].project = True
+            found.cases[key].project = found.cases[key].project or event.occurred_at
         elif kind == "CasoChiuso":
             found.cases[key].closed = event.occurred_at
         elif kind == "QuestionarioRaccolto":
@@ -297,7 +299,7 @@ def expected(
     staff = sum(len(set(u.comuni) & set(scope)) / len(u.comuni) for u in workers if u.comuni)
     people_total = sum(inhabitants[c] for c in scope)
     with_case = {c.persona for c in active}
-    with_project = {c.persona for c in active if c.project}
+    with_project = {c.persona for c in active if c.project and c.project < period[1]}
     this_year, last_year = len(users_in(period)), len(users_in(before))
     quick_all = sum(1 for r in requests if same_day(r))
     outcomes: dict[str, int] = defaultdict(int)
