@@ -16,7 +16,7 @@ Inhabitants and social workers come from the identity store, read at query time 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, get_args
@@ -32,7 +32,7 @@ from shared.db import Engines
 from shared.errors import FieldError, NotFound
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.models import DistrictSettings, User
-from shared.projections.base import NotYetProjected, ProjectionFeed
+from shared.projections.base import NotYetProjected, ProjectionFeed, read_positions
 
 MAX_WAIT_SECONDS = 5.0
 FILTRA = "reporting.osservatorio.filtra"
@@ -129,6 +129,10 @@ TABELLE: dict[str, str] = {
 }
 
 
+RILASCI_IN_MEMORIA = 8
+"""Releases kept (a few years, the latest states): older ones are computed again."""
+
+
 class OsservatorioQueries:
     def __init__(
         self,
@@ -141,6 +145,9 @@ class OsservatorioQueries:
         self.feed = feed
         self.district = district
         self.users = users
+        self._rilasci: dict[Hashable, dict[str, TabellaPubblicata]] = {}
+        """Releases already suppressed, by what they depend on (``_chiave_rilascio``): the
+        LP-checked suppression is too costly to redo for every table and export served."""
 
     # -- read your writes --------------------------------------------------------------
 
@@ -403,7 +410,8 @@ class OsservatorioQueries:
     ) -> list[TabellaPubblicata]:
         require_role(principal, PUBBLICATO)
         self.wait(registro, attendi_posizione)
-        return [self._tabella(principal, nome, anno) for nome in TABELLE]
+        rilascio = self._rilascio_di(anno)
+        return [self._tabella(principal, nome, anno, rilascio) for nome in TABELLE]
 
     def tabella(self, principal: Principal, nome: str, anno: int) -> TabellaPubblicata:
         require_role(principal, PUBBLICATO)
@@ -411,12 +419,35 @@ class OsservatorioQueries:
             raise NotFound("tabella non pubblicata")
         return self._tabella(principal, nome, anno)
 
-    def _tabella(self, principal: Principal, nome: str, anno: int) -> TabellaPubblicata:
+    def _rilascio_di(self, anno: int) -> dict[str, TabellaPubblicata]:
+        """The year's release, computed once for a given state of what it depends on."""
+        distretto = self.district()
+        chiave = (
+            anno,
+            datetime.now(ind.ROME).date(),  # back-office outcomes are as of today
+            tuple(sorted(read_positions(self.views, self.feed.projection.name).items())),
+            distretto,
+            tuple(self.users()),
+        )
+        found = self._rilasci.get(chiave)
+        if found is None:
+            comuni = [c.belfiore for c in distretto.comuni]
+            found = self._rilascio(self._dati(comuni), comuni, anno)
+            if len(self._rilasci) >= RILASCI_IN_MEMORIA:
+                self._rilasci.pop(next(iter(self._rilasci)))
+            self._rilasci[chiave] = found
+        return found
+
+    def _tabella(
+        self,
+        principal: Principal,
+        nome: str,
+        anno: int,
+        rilascio: dict[str, TabellaPubblicata] | None = None,
+    ) -> TabellaPubblicata:
         """Computed and suppressed over the whole district (the same cells for everyone);
         a coordinator then sees the rows of their own comuni."""
-        distretto = self.district()
-        comuni = [c.belfiore for c in distretto.comuni]
-        tabella = self._rilascio(self._dati(comuni), comuni, anno)[nome]
+        tabella = (rilascio or self._rilascio_di(anno))[nome]
         visibili = visible_comuni(principal, PUBBLICATO)
         if visibili is None or tabella.dimensione_righe != "comune":
             return tabella
