@@ -132,6 +132,30 @@ def test_newest_events_covered_by_a_checkpoint_deleted(ledger_with_history: Tamp
     )
 
 
+def test_verifying_leaves_a_tampered_ledger_as_it_was_found(
+    ledger_with_history: TamperedLedger,
+) -> None:
+    """The verdict is recorded in reporting's ledger, never in the ledger verified: run
+    again, the same break is reported at the same place, and nothing was added to it."""
+    with ledger_with_history.sql() as connection:
+        connection.execute(text(f"DELETE FROM {TABLE} WHERE position >= 5"))
+    reports = [ledger_with_history.verify() for _ in range(3)]
+    for report in reports:
+        assert_broken_at(
+            report, 5, "checkpoint #1 covers up to position 6, but the ledger ends at position 4"
+        )
+    with ledger_with_history.sql() as connection:
+        positions = connection.execute(text(f"SELECT position FROM {TABLE}")).scalars().all()
+        recorded = (
+            connection.execute(text("SELECT topic FROM reporting_events ORDER BY position"))
+            .scalars()
+            .all()
+        )
+    assert sorted(positions) == [1, 2, 3, 4]
+    assert len(recorded) == 3  # one verdict per run, in reporting's ledger
+    assert set(recorded) == {"VerificaRegistroEseguita"}
+
+
 def test_two_events_swapped(ledger_with_history: TamperedLedger) -> None:
     second, third = ledger_with_history.row(2), ledger_with_history.row(3)
     columns = [c for c in second if c != "position"]
