@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
 
 PROTEZIONE = 2
 """Protection level, in people (or requests), of a cell hidden as primary (tau-ARGUS style
@@ -89,7 +88,10 @@ class Modello:
         return a, b
 
     def intervallo(self, nome: str) -> tuple[float, float]:
-        """Min and max of one unknown over everything known (hi may be infinite)."""
+        """Min and max of one unknown over everything known (hi may be infinite). scipy is
+        imported here, when a table is published, not by every start of every process."""
+        from scipy.optimize import linprog
+
         j = self.variabile(nome)
         a_eq, b_eq = self._matrice(self.uguaglianze)
         a_ub, b_ub = self._matrice(self.disuguaglianze)

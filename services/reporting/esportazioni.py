@@ -11,19 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing, String
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.reporting.indicatori import ROME
 from services.reporting.osservatorio_queries import CellaValore, TabellaPubblicata
 from services.reporting.soppressione import CellaPubblicata
 
@@ -87,7 +78,7 @@ def _si(soppressa: bool) -> str:
     return "si" if soppressa else "no"
 
 
-def _testo(cella: CellaPubblicata | CellaValore) -> str:
+def testo_cella(cella: CellaPubblicata | CellaValore) -> str:
     if cella.soppressa:
         return "x"
     if cella.valore is None:
@@ -97,98 +88,8 @@ def _testo(cella: CellaPubblicata | CellaValore) -> str:
     return f"{int(cella.valore):d}"
 
 
-def _grafico(titolo: str, etichette: Sequence[str], valori: Sequence[float]) -> Drawing:
-    """A bar chart; suppressed values are drawn as 0 and the note says so."""
-    disegno = Drawing(16 * cm, 7 * cm)
-    grafico = VerticalBarChart()
-    grafico.x, grafico.y = 1.5 * cm, 1.2 * cm
-    grafico.width, grafico.height = 13 * cm, 4.8 * cm
-    grafico.data = [list(valori) or [0]]
-    grafico.categoryAxis.categoryNames = list(etichette) or [""]
-    grafico.categoryAxis.labels.fontSize = 7
-    grafico.valueAxis.valueMin = 0
-    grafico.bars[0].fillColor = colors.HexColor("#0066CC")
-    disegno.add(grafico)
-    disegno.add(String(1.5 * cm, 6.5 * cm, titolo, fontSize=10))
-    return disegno
-
-
 def pdf_rapporto(nome_ambito: str, anno: int, tabelle: Sequence[TabellaPubblicata]) -> bytes:
-    """The Piano di Zona report: every published table, and charts of users per area,
-    requests per channel and satisfaction per moment (from the suppressed tables only)."""
-    stili = getSampleStyleSheet()
-    uscita = io.BytesIO()
-    documento = SimpleDocTemplate(
-        uscita, pagesize=A4, title=f"Osservatorio {nome_ambito} {anno}", author="Ambito"
-    )
-    storia: list[object] = [
-        Paragraph(f"Osservatorio dell'ambito: {nome_ambito}", stili["Title"]),
-        Paragraph(
-            f"Indicatori del Piano di Zona, anno {anno}. Prodotto il "
-            f"{datetime.now(ROME):%d/%m/%Y}. Le celle con meno di 5 persone sono soppresse "
-            "(x), con soppressione secondaria sui totali.",
-            stili["Normal"],
-        ),
-        Spacer(1, 0.4 * cm),
-    ]
-    per_nome = {t.nome: t for t in tabelle}
-    if "indicatori_area" in per_nome:
-        t = per_nome["indicatori_area"]
-        storia.append(
-            _grafico(
-                "Utenti con un caso per area di utenza",
-                t.righe,
-                [float(r[0].valore or 0) for r in t.celle],
-            )
-        )
-    if "domande_comune_canale" in per_nome and per_nome["domande_comune_canale"].totali_colonna:
-        t = per_nome["domande_comune_canale"]
-        totali = t.totali_colonna or ()
-        storia.append(
-            _grafico(
-                "Domande per canale di accesso", t.colonne, [float(c.valore or 0) for c in totali]
-            )
-        )
-    if "indicatori_distretto" in per_nome:
-        t = per_nome["indicatori_distretto"]
-        medie = {r: t.celle[k][0] for k, r in enumerate(t.righe)}
-        momenti = ("ex_ante", "in_itinere", "ex_post")
-        storia.append(
-            _grafico(
-                "Soddisfazione media (1-5) per momento del questionario",
-                ["ex ante", "in itinere", "ex post"],
-                [float(medie[f"soddisfazione_media_{m}"].valore or 0) for m in momenti],
-            )
-        )
-    storia.append(
-        Paragraph("Nei grafici un valore soppresso è disegnato come zero.", stili["Italic"])
-    )
-    for tabella in tabelle:
-        storia += [Spacer(1, 0.5 * cm), Paragraph(tabella.titolo, stili["Heading2"])]
-        intestazione = [tabella.dimensione_righe, *tabella.colonne]
-        if tabella.totali_riga is not None:
-            intestazione.append(TOTALE)
-        dati: list[list[str]] = [intestazione]
-        for i, nome in enumerate(tabella.righe):
-            riga = [nome, *(_testo(c) for c in tabella.celle[i])]
-            if tabella.totali_riga is not None:
-                riga.append(_testo(tabella.totali_riga[i]))
-            dati.append(riga)
-        if tabella.totali_colonna is not None:
-            riga = [TOTALE, *(_testo(c) for c in tabella.totali_colonna)]
-            if tabella.totale is not None:
-                riga.append(_testo(tabella.totale))
-            dati.append(riga)
-        griglia = Table(dati, repeatRows=1)
-        griglia.setStyle(
-            TableStyle(
-                [
-                    ("FONTSIZE", (0, 0), (-1, -1), 7),
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6F0FA")),
-                ]
-            )
-        )
-        storia += [griglia, Paragraph(tabella.nota, stili["Italic"])]
-    documento.build(storia)
-    return uscita.getvalue()
+    """The report, from ``rapporto_pdf`` (reportlab is imported only when one is asked for)."""
+    from services.reporting.rapporto_pdf import pdf_rapporto as crea
+
+    return crea(nome_ambito, anno, tabelle)
