@@ -121,7 +121,7 @@ def audit_verify(settings: Settings, services: tuple[str, ...], public_key: Path
         click.echo(report.summary() if report is not None else f"{service}: no ledger yet")
         if report is not None:
             reports.append(report)
-    _record_verifications(settings, reports)
+    _record_verifications(settings, reports, seal_key, verification_key)
     sys.exit(0 if all(report.ok for report in reports) else 1)
 
 
@@ -157,14 +157,26 @@ class _RegistroVerifiche(LedgerApplication):
         self.save(event)
 
 
-def _record_verifications(settings: Settings, reports: list[VerificationReport]) -> None:
+def _record_verifications(
+    settings: Settings,
+    reports: list[VerificationReport],
+    seal_key: bytes,
+    public_key: Ed25519PublicKey,
+) -> None:
     """Appends the results to reporting's ledger, unless that ledger is itself broken (its
-    evidence is not touched) or absent. It is opened with its checkpointer detached: a
-    running reporting service signs the new events with its own, and two signers would fork
-    the checkpoint file. The verdicts stand even when they cannot be recorded."""
+    evidence is not touched; it is verified first when this run did not) or absent. It is
+    opened with its checkpointer detached: a running reporting service signs the new events
+    with its own, and two signers would fork the checkpoint file. The verdicts stand even
+    when they cannot be recorded."""
     if not reports:
         return
-    if any(report.ledger == "reporting" and not report.ok for report in reports):
+    own = next((report for report in reports if report.ledger == "reporting"), None)
+    if own is None:
+        own = _verify_one(settings, "reporting", seal_key, public_key)
+    if own is None:
+        click.echo("esiti non registrati: il registro reporting non esiste ancora", err=True)
+        return
+    if not own.ok:
         click.echo("esiti non registrati: il registro reporting è compromesso", err=True)
         return
     try:

@@ -42,7 +42,9 @@ def _anno(anno: int | None) -> int:
 
 
 def _cella(cella: CellaPubblicata | CellaValore) -> CellaOut:
-    return CellaOut(valore=cella.valore, soppressa=cella.soppressa, motivo=cella.motivo)
+    # why a cell is hidden is not published: "primaria" would tell that it holds 1 to 4
+    # people, a bound the protection interval does not allow for (decision 0023)
+    return CellaOut(valore=cella.valore, soppressa=cella.soppressa)
 
 
 def tabella_out(tabella: TabellaPubblicata) -> TabellaOut:

@@ -98,7 +98,6 @@ class OsservatorioOut(BaseModel):
 class CellaOut(BaseModel):
     valore: int | float | None = Field(description="null quando la cella è soppressa")
     soppressa: bool
-    motivo: str | None = Field(description="primaria, secondaria, o null")
 
 
 class TabellaOut(BaseModel):

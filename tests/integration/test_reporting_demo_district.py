@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from click.testing import CliRunner
@@ -97,7 +96,8 @@ def test_every_projection_rebuilt_from_zero_equals_its_incremental_state(demo: R
 
 def _personal_values(runtime: Runtime) -> set[str]:
     """What identifies a person in the district's events: pseudonyms, codici fiscali, full
-    names (both orders), read back decrypted from every ledger."""
+    names (both orders), birth dates, phone numbers and e-mail addresses, read back
+    decrypted from every ledger."""
     found: set[str] = set()
 
     def walk(value: Any) -> Iterator[tuple[str, Any]]:
@@ -118,6 +118,15 @@ def _personal_values(runtime: Runtime) -> set[str]:
             for key, value in walk(data):
                 if key in ("persona_id", "codice_fiscale") and isinstance(value, str):
                     found.add(value)
+                if (isinstance(value, dict) and "cognome" in value) or key == "residenza":
+                    # a person's (or their residence's) contacts, not an organisation's
+                    contacts = value if isinstance(value, dict) else {}
+                    # (a street and number alone is no person's: resources have them too)
+                    for field in ("telefono", "email"):
+                        if isinstance(contacts.get(field), str):
+                            found.add(contacts[field])
+                if key == "data_nascita" and isinstance(value, str) and value < "2020":
+                    found.add(value)  # later dates could be any event's date
                 if isinstance(value, dict) and isinstance(value.get("nome"), str):
                     cognome = value.get("cognome")
                     if isinstance(cognome, str):
@@ -127,14 +136,22 @@ def _personal_values(runtime: Runtime) -> set[str]:
 
 
 def _ids(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
-    """Real ids for the paths' parameters (as the coordinator finds them)."""
-    casi = client.get("/api/casework/casi", headers=headers).json()["items"]
-    risorse = client.get("/api/network/risorse", headers=headers).json()["items"]
-    istanze = client.get("/api/intake/istanze", headers=headers).json()["items"]
+    """Real values for the paths' parameters and the required query parameters (as the
+    coordinator finds them): every endpoint is exercised on a record that exists."""
+
+    def first(path: str, key: str = "id") -> str:
+        items = client.get(path, headers=headers).json()["items"]
+        assert items, path
+        return str(items[0][key])
+
     return {
-        "caso_id": casi[0]["id"],
-        "domanda_id": istanze[0]["domanda_id"],
-        "risorsa_id": risorse[0]["id"],
+        "caso_id": first("/api/casework/casi"),
+        "domanda_id": first("/api/intake/istanze", "domanda_id"),
+        "risorsa_id": first("/api/network/risorse"),
+        "collaborazione_id": first("/api/network/collaborazioni"),
+        "incontro_id": first("/api/network/incontri"),
+        "controllo_id": first("/api/network/controlli"),
+        "sportello_id": first("/api/intake/sportelli"),
     }
 
 
@@ -169,18 +186,36 @@ def test_the_ufficio_di_piano_never_sees_a_person_in_any_response(demo: Runtime)
     ).json()["items"]
     assert tables
 
-    paths = [p for p, ops in client.app.openapi()["paths"].items() if "get" in ops]  # type: ignore[attr-defined]
-    assert len(paths) > 30
+    operations = {
+        p: ops["get"]
+        for p, ops in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        if "get" in ops
+    }
+    assert len(operations) > 30
     served = 0
-    for template in paths:
+    for template, operation in operations.items():
         names = re.findall(r"\{(\w+)\}", template)
         variants = [template]
         if "tabella" in names:
             variants = [template.replace("{tabella}", t["nome"]) for t in tables]
+        required = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        ]
+        assert set(required) <= set(ids), (template, required)  # a new one: give it a value
         for path in variants:
             for name in re.findall(r"\{(\w+)\}", path):
-                path = path.replace(f"{{{name}}}", ids.get(name, str(uuid4())))
-            response = client.get(path, headers=planner)
+                assert name in ids, (template, name)  # a new one: give it a real value
+                path = path.replace(f"{{{name}}}", ids[name])
+            params: dict[str, Any] = {name: ids[name] for name in required}
+            if "/osservatorio" in path:  # this year's release and last year's
+                params["anno"] = date.today().year - 1
+                last_year = client.get(path, headers=planner, params=params)
+                assert last_year.status_code < 500, (path, last_year.text)
+                assert not [s for s in secrets if s in _text(last_year)], path
+                del params["anno"]
+            response = client.get(path, headers=planner, params=params)
             assert response.status_code < 500, (path, response.text)
             text = _text(response)
             leaked = [s for s in secrets if s in text]

@@ -278,11 +278,8 @@ def _cella(tabella: dict[str, Any], riga: str, colonna: str) -> dict[str, Any]:
 def test_cells_of_fewer_than_five_people_are_suppressed(world: World) -> None:
     utenti = _ok(world.get("ufficio.piano", "/tabelle/utenti_comune_area", anno=ANNO))
     # Bussero FAM: 2 people, hidden; its row and column get complements (decision 0023).
-    assert _cella(utenti, "B292", "FAM") == {
-        "valore": None,
-        "soppressa": True,
-        "motivo": "primaria",
-    }
+    # hidden, and without saying why: "primaria" would tell it holds 1 to 4 people
+    assert _cella(utenti, "B292", "FAM") == {"valore": None, "soppressa": True}
     for riga in utenti["celle"]:
         for cella in riga:
             if cella["soppressa"]:
@@ -295,26 +292,26 @@ def test_cells_of_fewer_than_five_people_are_suppressed(world: World) -> None:
     assert sum(c["soppressa"] for c in flat) >= 2
     assert 2 not in [c["valore"] for c in flat]  # the hidden 2 is never printed
     domande = _ok(world.get("ufficio.piano", "/tabelle/domande_comune_canale", anno=ANNO))
-    assert _cella(domande, "B292", "telefono")["motivo"] == "primaria"
+    assert _cella(domande, "B292", "telefono")["soppressa"] is True
     # Bussero's row and the phone column hold only zero cells, which cannot hide that the 2
     # could be 2 more (the LP protection interval of decision 0023): the row and column
     # totals are primary (2 people) and the grand total is the useful complement, so
     # Gorgonzola's desk count (6) stays published.
     assert _cella(domande, "E094", "sportello")["valore"] == 6
-    assert domande["totale"] == {"valore": None, "soppressa": True, "motivo": "secondaria"}
+    assert domande["totale"] == {"valore": None, "soppressa": True}
     for k, riga in enumerate(domande["celle"]):
         linea = [*riga, domande["totali_riga"][k]]
         assert sum(c["soppressa"] for c in linea) != 1
     area = _ok(world.get("ufficio.piano", "/tabelle/indicatori_area", anno=ANNO))
     eld = area["celle"][area["righe"].index("ELD")]
-    assert eld[0]["motivo"] == "primaria"  # one person with a case
+    assert eld[0]["soppressa"] is True  # one person with a case
     assert eld[2]["valore"] is None  # its share goes with it
     # FAM's 2 requests are hidden; the year's requests total is hidden in
     # domande_comune_canale, and it is the same figure here, so it is hidden here too (the
     # release is suppressed as a whole, decision 0023) and ELD's 6 needs no complement.
-    assert area["celle"][area["righe"].index("FAM")][3]["motivo"] == "primaria"
+    assert area["celle"][area["righe"].index("FAM")][3]["soppressa"] is True
     assert eld[3]["valore"] == 6
-    assert area["totali_colonna"][3] == {"valore": None, "soppressa": True, "motivo": "secondaria"}
+    assert area["totali_colonna"][3] == {"valore": None, "soppressa": True}
     distretto = _ok(world.get("ufficio.piano", "/tabelle/indicatori_distretto", anno=ANNO))
     valori = {r: distretto["celle"][k][0] for k, r in enumerate(distretto["righe"])}
     assert valori["utenti"]["valore"] == 9

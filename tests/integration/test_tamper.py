@@ -133,10 +133,11 @@ def test_newest_events_covered_by_a_checkpoint_deleted(ledger_with_history: Tamp
 
 
 def test_verifying_leaves_a_tampered_ledger_as_it_was_found(
-    ledger_with_history: TamperedLedger,
+    ledger_with_history: TamperedLedger, open_ledger: Callable[..., Ledger]
 ) -> None:
     """The verdict is recorded in reporting's ledger, never in the ledger verified: run
     again, the same break is reported at the same place, and nothing was added to it."""
+    open_ledger("reporting", url=ledger_with_history.url)  # the district's, beside it
     with ledger_with_history.sql() as connection:
         connection.execute(text(f"DELETE FROM {TABLE} WHERE position >= 5"))
     reports = [ledger_with_history.verify() for _ in range(3)]
