@@ -29,10 +29,14 @@ from shared.settings import SERVICES
 from tests.support.runtime import bearer, demo_settings, token
 
 
-def _catch_up(runtime: Runtime) -> None:
+def _catch_up(runtime: Runtime, batch: int = ProjectionRunner.BATCH) -> None:
+    """Every read model caught up, in batches of ``batch`` events (the incremental state is
+    then reached through other batch boundaries than a rebuild's)."""
     for feed in runtime.feeds:
         if isinstance(feed, ProjectionRunner):
+            feed.BATCH = batch
             feed.catch_up()
+            del feed.BATCH
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     verified = CliRunner().invoke(main, ["audit", "verify"], env=env)
     assert verified.exit_code == 0, verified.output
     runtime = open_runtime(settings)
-    _catch_up(runtime)
+    _catch_up(runtime, batch=7)
     # a few reads of case files and requests, so that the access log has rows too
     client = TestClient(create_app(runtime))  # no lifespan: nothing runs in the background
     coordinatore = bearer(token(client, "coordinatore"))
