@@ -13,8 +13,9 @@ Pure logic, no I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -48,18 +49,22 @@ def protetta(
 @dataclass
 class Modello:
     """Unknown non-negative counts, with equalities and ``<=`` inequalities between them.
-    Published figures are constants: a relation between published and hidden figures is
-    written with the published part moved to the right-hand side."""
+    Published figures are constants: either written with the published part moved to the
+    right-hand side, or fixed with ``fissa`` (a bound, which ``liberi`` can lift to ask what
+    hiding that figure would change without building the model again)."""
 
     nomi: list[str] = field(default_factory=list)
     indice: dict[str, int] = field(default_factory=dict)
     uguaglianze: list[tuple[dict[int, float], float]] = field(default_factory=list)
     disuguaglianze: list[tuple[dict[int, float], float]] = field(default_factory=list)
+    fissati: dict[int, float] = field(default_factory=dict)
+    _matrici: Any = field(default=None, repr=False, compare=False)
 
     def variabile(self, nome: str) -> int:
         if nome not in self.indice:
             self.indice[nome] = len(self.nomi)
             self.nomi.append(nome)
+            self._matrici = None
         return self.indice[nome]
 
     def uguale(self, coefficienti: Mapping[str, float], termine: float) -> None:
@@ -67,12 +72,18 @@ class Modello:
         self.uguaglianze.append(
             ({self.variabile(n): c for n, c in coefficienti.items()}, float(termine))
         )
+        self._matrici = None
 
     def al_piu(self, coefficienti: Mapping[str, float], termine: float) -> None:
         """sum(coefficient * unknown) <= termine."""
         self.disuguaglianze.append(
             ({self.variabile(n): c for n, c in coefficienti.items()}, float(termine))
         )
+        self._matrici = None
+
+    def fissa(self, nome: str, valore: float) -> None:
+        """A published figure: the unknown equals ``valore``."""
+        self.fissati[self.variabile(nome)] = float(valore)
 
     def _matrice(
         self, righe: list[tuple[dict[int, float], float]]
@@ -87,25 +98,35 @@ class Modello:
             b[k] = termine
         return a, b
 
-    def intervallo(self, nome: str) -> tuple[float, float]:
-        """Min and max of one unknown over everything known (hi may be infinite). scipy is
+    def estremo(self, nome: str, verso: float, liberi: Iterable[str] = ()) -> float:
+        """The minimum (``verso`` = 1) or maximum (-1) of one unknown over everything known,
+        with the figures ``liberi`` treated as hidden (the maximum may be infinite). scipy is
         imported here, when a table is published, not by every start of every process."""
         from scipy.optimize import linprog
 
         j = self.variabile(nome)
-        a_eq, b_eq = self._matrice(self.uguaglianze)
-        a_ub, b_ub = self._matrice(self.disuguaglianze)
-        estremi = []
-        for verso in (1.0, -1.0):
-            c = np.zeros(len(self.nomi))
-            c[j] = verso
-            esito = linprog(
-                c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
-            )
-            if esito.status == 3:  # unbounded: only the maximum can be
-                estremi.append(math.inf)
-            elif esito.status != 0:
-                raise ValueError(f"modello non risolvibile: {esito.message}")
-            else:
-                estremi.append(verso * float(esito.fun))
-        return estremi[0], estremi[1]
+        if self._matrici is None:
+            self._matrici = (self._matrice(self.uguaglianze), self._matrice(self.disuguaglianze))
+        (a_eq, b_eq), (a_ub, b_ub) = self._matrici
+        sciolti = {self.indice[n] for n in liberi if n in self.indice}
+        limiti = [
+            (self.fissati[k], self.fissati[k])
+            if k in self.fissati and k not in sciolti
+            else (0.0, None)
+            for k in range(len(self.nomi))
+        ]
+        c = np.zeros(len(self.nomi))
+        c[j] = verso
+        esito = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=limiti, method="highs"
+        )
+        if esito.status == 3:  # unbounded: only the maximum can be
+            return math.inf
+        if esito.status != 0:
+            raise ValueError(f"modello non risolvibile: {esito.message}")
+        return verso * float(esito.fun)
+
+    def intervallo(self, nome: str, liberi: Iterable[str] = ()) -> tuple[float, float]:
+        """Min and max of one unknown over everything known (hi may be infinite)."""
+        liberi = tuple(liberi)
+        return self.estremo(nome, 1.0, liberi), self.estremo(nome, -1.0, liberi)

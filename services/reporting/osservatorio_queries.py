@@ -16,16 +16,25 @@ Inhabitants and social workers come from the identity store, read at query time 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, get_args
 
 from sqlalchemy import select
 
 from services.reporting import indicatori as ind
 from services.reporting.osservatorio import casi, domande, istanze, questionari, risposte
-from services.reporting.soppressione import SOGLIA, CellaPubblicata, Motivo, sopprimi
+from services.reporting.rilascio_lp import COLONNE_AREA, Chiave, N, Rilascio, Voce, proteggi
+from services.reporting.soppressione import (
+    SOGLIA,
+    CellaPubblicata,
+    Motivo,
+    Posizione,
+    TabellaSoppressa,
+    sopprimi,
+)
 from shared.auth.policy import authorize, require_role, visible_comuni
 from shared.auth.principal import Principal
 from shared.db import Engines
@@ -119,6 +128,135 @@ class CellaValore:
     @property
     def soppressa(self) -> bool:
         return self.motivo is not None
+
+
+QUOTA_STESSO_GIORNO = "quota_domande_risposta_stesso_giorno"
+
+
+@dataclass(frozen=True)
+class _Conteggi:
+    """The true counts a release publishes (before suppression)."""
+
+    utenti: list[list[int]]
+    """Distinct people with a request or an active case, by comune and area."""
+    domande: list[list[int]]
+    """Requests by comune and channel, and the distinct people behind them."""
+    persone_domande: list[list[int]]
+    area: dict[str, tuple[list[int], list[int]]]
+    """indicatori_area's count columns: values and distinct people by area."""
+    utenti_distretto: int
+    """Distinct people with a request or an active case in the district."""
+
+
+def _conteggi(dati: Dati, comuni: list[str], anno: int) -> _Conteggi:
+    limiti = ind.periodo(anno)
+    richieste = [d for d in dati.domande if _nel(d["ricevuta_il"], limiti)]
+    attivi = [c for c in dati.casi if _attivo(c, limiti)]
+    persone: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in [*richieste, *attivi]:
+        persone[(r["comune"], r["area_utenza"])].add(r["persona_id"])
+    numero: dict[tuple[str, str], int] = defaultdict(int)
+    chi: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for d in richieste:
+        numero[(d["comune"], d["canale"])] += 1
+        chi[(d["comune"], d["canale"])].add(d["persona_id"])
+    utenti: dict[str, set[str]] = defaultdict(set)
+    progetto: dict[str, set[str]] = defaultdict(set)
+    for c in attivi:
+        utenti[c["area_utenza"]].add(c["persona_id"])
+        if _con_progetto(c, limiti):
+            progetto[c["area_utenza"]].add(c["persona_id"])
+    per_area: dict[str, int] = defaultdict(int)
+    chi_area: dict[str, set[str]] = defaultdict(set)
+    svelte: dict[str, int] = defaultdict(int)
+    chi_svelte: dict[str, set[str]] = defaultdict(set)
+    for d in richieste:
+        area = d["area_utenza"]
+        per_area[area] += 1
+        chi_area[area].add(d["persona_id"])
+        if ind.stesso_giorno(d["ricevuta_il"], d["prima_risposta_il"]):
+            svelte[area] += 1
+            chi_svelte[area].add(d["persona_id"])
+    return _Conteggi(
+        utenti=[[len(persone[(c, a)]) for a in AREE] for c in comuni],
+        domande=[[numero[(c, k)] for k in CANALI] for c in comuni],
+        persone_domande=[[len(chi[(c, k)]) for k in CANALI] for c in comuni],
+        area={
+            "utenti_con_caso": ([len(utenti[a]) for a in AREE], [len(utenti[a]) for a in AREE]),
+            "utenti_con_progetto": (
+                [len(progetto[a]) for a in AREE],
+                [len(progetto[a]) for a in AREE],
+            ),
+            "domande": ([per_area[a] for a in AREE], [len(chi_area[a]) for a in AREE]),
+            "risposte_stesso_giorno": (
+                [svelte[a] for a in AREE],
+                [len(chi_svelte[a]) for a in AREE],
+            ),
+        },
+        utenti_distretto=len({r["persona_id"] for r in [*richieste, *attivi]}),
+    )
+
+
+def _aumentata(valori: list[list[int]]) -> dict[Posizione, int]:
+    """A grid with its row totals, column totals and grand total."""
+    righe, colonne = len(valori), len(valori[0]) if valori else 0
+    griglia = {(i, j): valori[i][j] for i in range(righe) for j in range(colonne)}
+    for i in range(righe):
+        griglia[(i, colonne)] = sum(valori[i])
+    for j in range(colonne + 1):
+        griglia[(righe, j)] = sum(griglia[(i, j)] for i in range(righe))
+    return griglia
+
+
+def _pubblicata(tabella: TabellaPubblicata, i: int, j: int) -> CellaPubblicata | CellaValore:
+    """The published entry at a position of the table's augmented grid."""
+    righe, colonne = len(tabella.righe), len(tabella.colonne)
+    if i < righe and j < colonne:
+        return tabella.celle[i][j]
+    if i < righe:
+        assert tabella.totali_riga is not None
+        return tabella.totali_riga[i]
+    if j < colonne:
+        assert tabella.totali_colonna is not None
+        return tabella.totali_colonna[j]
+    assert tabella.totale is not None
+    return tabella.totale
+
+
+def _voci(
+    conteggi: _Conteggi,
+    utenti: TabellaPubblicata,
+    domande_canale: TabellaPubblicata,
+    area: TabellaPubblicata,
+    forzate: Mapping[Chiave, Motivo],
+) -> dict[Chiave, Voce]:
+    """The counts of the three count tables, true value and how each is published."""
+    voci: dict[Chiave, Voce] = {}
+    for sigla, tabella, valori in (
+        ("U", utenti, conteggi.utenti),
+        ("D", domande_canale, conteggi.domande),
+    ):
+        righe, colonne = len(valori), len(tabella.colonne)
+        for (i, j), valore in _aumentata(valori).items():
+            cella = _pubblicata(tabella, i, j)
+            voci[(sigla, i, j)] = Voce(
+                valore,
+                not cella.soppressa,
+                cella.motivo == "primaria" or forzate.get((sigla, i, j)) == "primaria",
+                totale=i == righe or j == colonne,
+            )
+    for colonna in COLONNE_AREA:
+        j = area.colonne.index(colonna)
+        valori_area = conteggi.area[colonna][0]
+        for i, valore in enumerate([*valori_area, sum(valori_area)]):
+            cella = _pubblicata(area, i, j)
+            voci[("A", colonna, i)] = Voce(
+                valore,
+                not cella.soppressa,
+                cella.motivo == "primaria" or forzate.get(("A", colonna, i)) == "primaria",
+                totale=i == len(valori_area),
+            )
+    return voci
 
 
 TABELLE: dict[str, str] = {
@@ -468,46 +606,104 @@ class OsservatorioQueries:
         )
 
     def _rilascio(self, dati: Dati, comuni: list[str], anno: int) -> dict[str, TabellaPubblicata]:
-        """The four tables of one release, made consistent where they print the same figure
-        (decision 0023): the year's requests are the grand total of
-        ``domande_comune_canale`` and the ``domande`` total of ``indicatori_area``, so when
-        either hides it both treat it as sensitive; the district's same-day share times that
-        total is the ``risposte_stesso_giorno`` total, so the share is hidden with either."""
-        domande_canale = self._domande_comune_canale(dati, comuni, anno)
-        area = self._indicatori_area(dati, comuni, anno)
-        totale_domande = 3  # column of indicatori_area holding the requests
-        assert area.totali_colonna is not None
-        assert domande_canale.totale is not None
-        motivi = {domande_canale.totale.motivo, area.totali_colonna[totale_domande].motivo}
-        nascosto = motivi != {None}
-        if nascosto:
-            motivo: Motivo = "primaria" if "primaria" in motivi else "secondaria"
-            domande_canale = self._domande_comune_canale(
-                dati, comuni, anno, totale_sensibile=motivo
-            )
-            area = self._indicatori_area(dati, comuni, anno, totale_domande_sensibile=motivo)
-        assert area.totali_colonna is not None
-        stesso_giorno_nascosto = nascosto or area.totali_colonna[totale_domande + 1].soppressa
-        return {
-            "utenti_comune_area": self._utenti_comune_area(dati, comuni, anno),
-            "domande_comune_canale": domande_canale,
-            "indicatori_area": area,
-            "indicatori_distretto": self._indicatori_distretto(
-                dati, comuni, anno, quota_stesso_giorno_nascosta=stesso_giorno_nascosto
-            ),
-        }
+        """The four tables of one release, protected as a whole (decision 0023): each table
+        is suppressed on its own, then the release is ONE linear program with every link
+        between the tables (``services.reporting.rilascio_lp``), and while some hidden count's
+        range misses its protection interval one more count is hidden and its table
+        suppressed again. The year's requests are the grand total of
+        ``domande_comune_canale`` and the ``domande`` total of ``indicatori_area``: hidden in
+        one, hidden in both (with the reason it has where it was hidden); the district's
+        same-day share times that total is the ``risposte_stesso_giorno`` total, so the share
+        is hidden with either."""
+        conteggi = _conteggi(dati, comuni, anno)
+        tabelle: dict[Hashable, TabellaPubblicata] = {}  # tables already suppressed
+        colonne: dict[Hashable, TabellaSoppressa] = {}  # indicatori_area's, likewise
 
-    def _utenti_comune_area(self, dati: Dati, comuni: list[str], anno: int) -> TabellaPubblicata:
-        limiti = ind.periodo(anno)
-        persone: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for d in dati.domande:
-            if _nel(d["ricevuta_il"], limiti):
-                persone[(d["comune"], d["area_utenza"])].add(d["persona_id"])
-        for c in dati.casi:
-            if _attivo(c, limiti):
-                persone[(c["comune"], c["area_utenza"])].add(c["persona_id"])
-        valori = [[len(persone[(c, a)]) for a in AREE] for c in comuni]
-        s = sopprimi(valori, valori)
+        def una(chiave: Hashable, calcola: Callable[[], TabellaPubblicata]) -> TabellaPubblicata:
+            if chiave not in tabelle:
+                tabelle[chiave] = calcola()
+            return tabelle[chiave]
+
+        def di(sigla: str, forzate: Mapping[Chiave, Motivo]) -> dict[Posizione, Motivo]:
+            return {(int(k[1]), int(k[2])): m for k, m in forzate.items() if k[0] == sigla}
+
+        def costruisci(
+            richieste: Mapping[Chiave, Motivo],
+        ) -> Rilascio[dict[str, TabellaPubblicata]]:
+            forzate = dict(richieste)
+            totale_d: Chiave = ("D", len(comuni), len(CANALI))
+            totale_a: Chiave = ("A", "domande", len(AREE))
+            while True:
+                u, d = di("U", forzate), di("D", forzate)
+                a = {
+                    colonna: {
+                        (int(k[2]), 0): m for k, m in forzate.items() if k[:2] == ("A", colonna)
+                    }
+                    for colonna in COLONNE_AREA
+                }
+                utenti = una(
+                    ("U", frozenset(u.items())),
+                    partial(self._utenti_comune_area, conteggi, comuni, anno, u),
+                )
+                domande_canale = una(
+                    ("D", frozenset(d.items())),
+                    partial(self._domande_comune_canale, conteggi, comuni, anno, d),
+                )
+                area = una(
+                    ("A", frozenset((c, frozenset(v.items())) for c, v in a.items())),
+                    partial(self._indicatori_area, conteggi, anno, a, colonne),
+                )
+                voci = _voci(conteggi, utenti, domande_canale, area, forzate)
+                nascosti = {k: voci[k] for k in (totale_d, totale_a) if not voci[k].pubblicata}
+                if not nascosti or {totale_d, totale_a} <= set(forzate):
+                    break
+                # both tables suppressed again with the total hidden from the start: their
+                # complements then go where the total alone does not protect
+                motivo: Motivo = (
+                    "primaria" if any(v.primaria for v in nascosti.values()) else "secondaria"
+                )
+                forzate[totale_d] = forzate[totale_a] = motivo
+            assert area.totali_colonna is not None
+            svelte_a = area.totali_colonna[area.colonne.index("risposte_stesso_giorno")]
+            distretto = self._indicatori_distretto(
+                dati,
+                comuni,
+                anno,
+                quota_stesso_giorno_nascosta=bool(nascosti) or svelte_a.soppressa,
+                utenti_nascosti=N in forzate,
+            )
+            quota = distretto.celle[distretto.righe.index(QUOTA_STESSO_GIORNO)][0].valore
+            utenti_distretto = distretto.celle[distretto.righe.index("utenti")][0]
+            voci[N] = Voce(
+                conteggi.utenti_distretto,
+                not utenti_distretto.soppressa,
+                utenti_distretto.motivo == "primaria",
+                totale=True,
+            )
+            return Rilascio(
+                len(comuni),
+                len(AREE),
+                len(CANALI),
+                voci,
+                quota,
+                {
+                    "utenti_comune_area": utenti,
+                    "domande_comune_canale": domande_canale,
+                    "indicatori_area": area,
+                    "indicatori_distretto": distretto,
+                },
+            )
+
+        return proteggi(costruisci).tabelle
+
+    def _utenti_comune_area(
+        self,
+        conteggi: _Conteggi,
+        comuni: list[str],
+        anno: int,
+        sensibili: Mapping[Posizione, Motivo] | None = None,
+    ) -> TabellaPubblicata:
+        s = sopprimi(conteggi.utenti, conteggi.utenti, sensibili=sensibili)
         return TabellaPubblicata(
             "utenti_comune_area",
             TABELLE["utenti_comune_area"],
@@ -526,20 +722,13 @@ class OsservatorioQueries:
         )
 
     def _domande_comune_canale(
-        self, dati: Dati, comuni: list[str], anno: int, *, totale_sensibile: Motivo | None = None
+        self,
+        conteggi: _Conteggi,
+        comuni: list[str],
+        anno: int,
+        sensibili: Mapping[Posizione, Motivo] | None = None,
     ) -> TabellaPubblicata:
-        limiti = ind.periodo(anno)
-        numero: dict[tuple[str, str], int] = defaultdict(int)
-        persone: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for d in dati.domande:
-            if _nel(d["ricevuta_il"], limiti):
-                numero[(d["comune"], d["canale"])] += 1
-                persone[(d["comune"], d["canale"])].add(d["persona_id"])
-        s = sopprimi(
-            [[numero[(c, k)] for k in CANALI] for c in comuni],
-            [[len(persone[(c, k)]) for k in CANALI] for c in comuni],
-            sensibili={(len(comuni), len(CANALI)): totale_sensibile} if totale_sensibile else None,
-        )
+        s = sopprimi(conteggi.domande, conteggi.persone_domande, sensibili=sensibili)
         return TabellaPubblicata(
             "domande_comune_canale",
             TABELLE["domande_comune_canale"],
@@ -558,51 +747,35 @@ class OsservatorioQueries:
 
     def _indicatori_area(
         self,
-        dati: Dati,
-        comuni: list[str],
+        conteggi: _Conteggi,
         anno: int,
-        *,
-        totale_domande_sensibile: Motivo | None = None,
+        sensibili: Mapping[str, Mapping[Posizione, Motivo]] | None = None,
+        colonne: dict[Hashable, TabellaSoppressa] | None = None,
     ) -> TabellaPubblicata:
-        limiti = ind.periodo(anno)
-        utenti: dict[str, set[str]] = defaultdict(set)
-        progetto: dict[str, set[str]] = defaultdict(set)
-        numero: dict[str, int] = defaultdict(int)
-        chi: dict[str, set[str]] = defaultdict(set)
-        svelte: dict[str, int] = defaultdict(int)
-        chi_svelte: dict[str, set[str]] = defaultdict(set)
-        for c in dati.casi:
-            if _attivo(c, limiti):
-                utenti[c["area_utenza"]].add(c["persona_id"])
-                if _con_progetto(c, limiti):
-                    progetto[c["area_utenza"]].add(c["persona_id"])
-        for d in dati.domande:
-            if _nel(d["ricevuta_il"], limiti):
-                area = d["area_utenza"]
-                numero[area] += 1
-                chi[area].add(d["persona_id"])
-                if ind.stesso_giorno(d["ricevuta_il"], d["prima_risposta_il"]):
-                    svelte[area] += 1
-                    chi_svelte[area].add(d["persona_id"])
+        """Each count column is suppressed on its own against its district total
+        (``sensibili``: per column, entries hidden from the start; ``colonne``: columns
+        already suppressed, by name and ``sensibili``, reused)."""
+        sensibili = sensibili or {}
+        colonne = {} if colonne is None else colonne
 
-        def colonna(
-            valori: list[int], persone: list[int], totale_sensibile: Motivo | None = None
-        ) -> tuple[list[CellaPubblicata], CellaPubblicata]:
-            s = sopprimi(
-                [[v] for v in valori],
-                [[p] for p in persone],
-                totali_riga=False,
-                sensibili={(len(valori), 0): totale_sensibile} if totale_sensibile else None,
-            )
+        def colonna(nome: str) -> tuple[list[CellaPubblicata], CellaPubblicata]:
+            valori, persone = conteggi.area[nome]
+            chiave = (nome, frozenset((sensibili.get(nome) or {}).items()))
+            if chiave not in colonne:
+                colonne[chiave] = sopprimi(
+                    [[v] for v in valori],
+                    [[p] for p in persone],
+                    totali_riga=False,
+                    sensibili=sensibili.get(nome),
+                )
+            s = colonne[chiave]
             assert s.totali_colonna is not None
             return [riga[0] for riga in s.celle], s.totali_colonna[0]
 
-        casi_c, casi_t = colonna([len(utenti[a]) for a in AREE], [len(utenti[a]) for a in AREE])
-        prog_c, prog_t = colonna([len(progetto[a]) for a in AREE], [len(progetto[a]) for a in AREE])
-        dom_c, dom_t = colonna(
-            [numero[a] for a in AREE], [len(chi[a]) for a in AREE], totale_domande_sensibile
-        )
-        sv_c, sv_t = colonna([svelte[a] for a in AREE], [len(chi_svelte[a]) for a in AREE])
+        casi_c, casi_t = colonna("utenti_con_caso")
+        prog_c, prog_t = colonna("utenti_con_progetto")
+        dom_c, dom_t = colonna("domande")
+        sv_c, sv_t = colonna("risposte_stesso_giorno")
 
         def rapporto(num: CellaPubblicata, den: CellaPubblicata) -> CellaValore:
             if num.soppressa or den.soppressa:
@@ -650,7 +823,10 @@ class OsservatorioQueries:
         anno: int,
         *,
         quota_stesso_giorno_nascosta: bool = False,
+        utenti_nascosti: bool = False,
     ) -> TabellaPubblicata:
+        """``utenti_nascosti``: the district's users hidden for the release's protection
+        (``_rilascio``), and with them their yearly change."""
         distretto = self.district()
         limiti, precedente = ind.periodo(anno), ind.periodo(anno - 1)
         oggi = datetime.now(ind.ROME).date()
@@ -710,13 +886,17 @@ class OsservatorioQueries:
                     CellaValore(1.0 if obiettivo.raggiunto else 0.0),
                 )
             )
+        utenti_cella = protetta(float(n_utenti), n_utenti)
+        variazione_cella = protetta(variazione.percentuale, n_utenti, n_precedente)
+        if utenti_nascosti and not utenti_cella.soppressa:
+            utenti_cella = CellaValore(None, "secondaria")
+        if utenti_nascosti and not variazione_cella.soppressa:
+            # with the previous year's users published, the change gives this year's back
+            variazione_cella = CellaValore(None, "secondaria")
         righe += [
-            ("utenti", protetta(float(n_utenti), n_utenti)),
+            ("utenti", utenti_cella),
             ("utenti_anno_precedente", protetta(float(n_precedente), n_precedente)),
-            (
-                "variazione_utenti",
-                protetta(variazione.percentuale, n_utenti, n_precedente),
-            ),
+            ("variazione_utenti", variazione_cella),
             (
                 "quota_utenti_con_progetto",
                 protetta(
@@ -727,7 +907,7 @@ class OsservatorioQueries:
                 ),
             ),
             (
-                "quota_domande_risposta_stesso_giorno",
+                QUOTA_STESSO_GIORNO,
                 # times the published requests total, it is the same-day total of
                 # indicatori_area: hidden with it (decision 0023)
                 CellaValore(None, "secondaria")

@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from services.reporting.audit_lp import PROTEZIONE, Modello, protetta
+from services.reporting.audit_lp import (
+    PROTEZIONE,
+    TOLLERANZA,
+    Modello,
+    intervallo_di_protezione,
+    protetta,
+)
 
 SOGLIA = 5
 """Fewer than this many people in a cell: the cell is suppressed (design section 8)."""
@@ -102,23 +108,27 @@ def _costo(griglia: _Griglia, posizione: Posizione) -> tuple[int, int, Posizione
     return (1 if valore == 0 else 0, valore, posizione)
 
 
-def _rango(righe: list[list[Fraction]]) -> int:
+def _ridotta(righe: list[list[Fraction]]) -> tuple[list[list[Fraction]], list[int]]:
+    """The reduced row echelon form (exact) and its pivot columns, in row order."""
     matrice = [list(riga) for riga in righe]
-    rango = 0
+    perni: list[int] = []
     colonne = len(matrice[0]) if matrice else 0
     for colonna in range(colonne):
+        rango = len(perni)
         perno = next((r for r in range(rango, len(matrice)) if matrice[r][colonna] != 0), None)
         if perno is None:
             continue
         matrice[rango], matrice[perno] = matrice[perno], matrice[rango]
+        guida = matrice[rango][colonna]
+        matrice[rango] = [a / guida for a in matrice[rango]]
         for r in range(len(matrice)):
             if r != rango and matrice[r][colonna] != 0:
-                fattore = matrice[r][colonna] / matrice[rango][colonna]
+                fattore = matrice[r][colonna]
                 matrice[r] = [
                     a - fattore * b for a, b in zip(matrice[r], matrice[rango], strict=True)
                 ]
-        rango += 1
-    return rango
+        perni.append(colonna)
+    return matrice, perni
 
 
 def recuperabili(
@@ -143,13 +153,15 @@ def recuperabili(
             equazioni.append(riga)
     if not equazioni:
         return []
-    rango = _rango(equazioni)
+    # One reduced row echelon form: an unknown is determined exactly when it is a pivot
+    # whose row has no entry in a free column (every null-space vector is 0 there).
+    ridotta, perni = _ridotta(equazioni)
+    libere = [j for j in range(len(incognite)) if j not in perni]
     trovate = []
-    for k, posizione in enumerate(incognite):
-        unitario = [Fraction(1 if n == k else 0) for n in range(len(incognite))]
-        if _rango([*equazioni, unitario]) == rango:
-            trovate.append(posizione)
-    return trovate
+    for numero, colonna in enumerate(perni):
+        if all(ridotta[numero][j] == 0 for j in libere):
+            trovate.append(incognite[colonna])
+    return sorted(trovate)
 
 
 def sopprimi(
@@ -193,12 +205,15 @@ def sopprimi(
     primarie |= {p for p, m in sensibili.items() if m == "primaria" and p in griglia.valori}
     soppresse = primarie | {p for p in sensibili if p in griglia.valori}
     linee = griglia.linee()
+    verificate: set[Posizione] = set()  # covered: hiding more keeps them so
     while True:
         aggiunta = _complemento_di_linea(griglia, linee, soppresse)
         if aggiunta is None:
             aggiunta = _complemento_per_recuperabili(griglia, linee, soppresse)
         if aggiunta is None and protezione is not None:
-            aggiunta = _complemento_per_intervallo(griglia, linee, soppresse, primarie, protezione)
+            aggiunta = _complemento_per_intervallo(
+                griglia, linee, soppresse, primarie, protezione, verificate
+            )
         if aggiunta is None:
             break
         soppresse.add(aggiunta)
@@ -273,19 +288,49 @@ def modello_della_tabella(
     return modello
 
 
+def _modello_completo(
+    griglia: _Griglia, linee: Sequence[Sequence[Posizione]], soppresse: set[Posizione]
+) -> Modello:
+    """The same LP with every entry an unknown and the published ones fixed, so that hiding
+    one more can be tried by freeing it (``Modello.estremo(..., liberi=...)``)."""
+    modello = Modello()
+    for posizione in sorted(griglia.valori):
+        modello.variabile(str(posizione))
+        if posizione not in soppresse:
+            modello.fissa(str(posizione), griglia.valori[posizione])
+    for linea in linee:
+        *celle, totale = linea
+        coefficienti: dict[str, float] = {}
+        for posizione in celle:
+            coefficienti[str(posizione)] = coefficienti.get(str(posizione), 0.0) + 1.0
+        coefficienti[str(totale)] = coefficienti.get(str(totale), 0.0) - 1.0
+        modello.uguale(coefficienti, 0.0)
+    return modello
+
+
 def _scoperta(
+    modello: Modello,
     griglia: _Griglia,
-    linee: Sequence[Sequence[Posizione]],
     soppresse: set[Posizione],
     primarie: set[Posizione],
     livello: int,
-) -> tuple[Posizione, float, float] | None:
-    """The first hidden entry whose LP range does not cover its protection interval."""
-    modello = modello_della_tabella(griglia, linee, soppresse)
-    for posizione in sorted(soppresse):
+    verificate: set[Posizione],
+) -> tuple[Posizione, float, float, tuple[float, ...]] | None:
+    """The first hidden entry whose LP range does not cover its protection interval, with
+    the directions in which it must widen (1.0: the minimum down, -1.0: the maximum up)."""
+    for posizione in sorted(soppresse - verificate):
+        valore, primaria = griglia.valori[posizione], posizione in primarie
         lo, hi = modello.intervallo(str(posizione))
-        if not protetta(griglia.valori[posizione], posizione in primarie, lo, hi, livello):
-            return posizione, lo, hi
+        if protetta(valore, primaria, lo, hi, livello):
+            verificate.add(posizione)
+            continue
+        basso, alto = intervallo_di_protezione(valore, primaria, livello)
+        versi = tuple(
+            verso
+            for verso, manca in ((1.0, lo > basso + TOLLERANZA), (-1.0, hi < alto - TOLLERANZA))
+            if manca
+        )
+        return posizione, lo, hi, versi or (1.0, -1.0)
     return None
 
 
@@ -295,21 +340,33 @@ def _complemento_per_intervallo(
     soppresse: set[Posizione],
     primarie: set[Posizione],
     livello: int,
+    verificate: set[Posizione] | None = None,
 ) -> Posizione | None:
     """For an entry whose range is too narrow, the cheapest useful complement: first in its
     own lines, then anywhere, the cheapest entry whose hiding widens its range (hiding
     removes equations, so ranges only ever widen and the loop ends)."""
-    trovata = _scoperta(griglia, linee, soppresse, primarie, livello)
+    modello = _modello_completo(griglia, linee, soppresse)
+    trovata = _scoperta(
+        modello, griglia, soppresse, primarie, livello, set() if verificate is None else verificate
+    )
     if trovata is None:
         return None
-    posizione, lo, hi = trovata
+    posizione, lo, hi, versi = trovata
+
+    def allarga(candidata: Posizione) -> bool:
+        for verso in versi:
+            estremo = modello.estremo(str(posizione), verso, [str(candidata)])
+            if (verso > 0 and estremo < lo - TOLLERANZA) or (
+                verso < 0 and estremo > hi + TOLLERANZA
+            ):
+                return True
+        return False
+
     vicine = {p for linea in linee if posizione in linea for p in linea} - soppresse
     lontane = set(griglia.valori) - soppresse - vicine
     for gruppo in (vicine, lontane):
         for candidata in sorted(gruppo, key=lambda p: _costo(griglia, p)):
-            prova = modello_della_tabella(griglia, linee, soppresse | {candidata})
-            nuovo_lo, nuovo_hi = prova.intervallo(str(posizione))
-            if nuovo_lo < lo - 1e-6 or nuovo_hi > hi + 1e-6:
+            if allarga(candidata):
                 return candidata
     rimaste = set(griglia.valori) - soppresse
     return min(rimaste, key=lambda p: _costo(griglia, p)) if rimaste else None

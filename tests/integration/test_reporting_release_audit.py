@@ -39,9 +39,9 @@ import pytest
 from fastapi.testclient import TestClient
 from scipy.optimize import linprog
 
-from services.reporting import soppressione
+from services.reporting import osservatorio_queries, soppressione
 from services.reporting.audit_lp import PROTEZIONE
-from services.reporting.osservatorio_queries import OsservatorioQueries
+from services.reporting.osservatorio_queries import OsservatorioQueries, TabellaPubblicata
 from services.runtime import create_app
 from tests.support.runtime import bearer, open_demo_runtime, token
 
@@ -63,12 +63,28 @@ DOMANDE = (
 )
 CASI = (("G965", "ELD"), ("G965", "ELD"))  # two more people, each with an open case
 
+# A second release (a reviewer's data), for the inequality links between tables: area ELD
+# has 5 people in utenti_comune_area (1 request + 4 cases), so indicatori_area's
+# utenti_con_caso[ELD] = 4 (hidden) is capped by U's ELD column total: published, it
+# would pin the 4 below 4 + 2.
+DOMANDE_INCROCIO = (
+    ("E094", "ELD", "sportello", 1, 0),
+    ("B292", "DIS", "sportello", 6, 3),
+    ("G965", "POV", "telefono", 6, 2),
+)
+CASI_INCROCIO = tuple(("E094", "ELD") for _ in range(4))
+
+Domande = tuple[tuple[str, str, str, int, int], ...]
+Casi = tuple[tuple[str, str], ...]
+
 
 @dataclass
 class Mondo:
     client: TestClient
     headers: dict[str, str]
     queries: OsservatorioQueries
+    domande: Domande = DOMANDE
+    casi: Casi = CASI
 
     def weakened(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Releases computed from now on with the patched suppression, not from the cache."""
@@ -87,12 +103,24 @@ def _nome(k: int) -> str:
 
 @pytest.fixture(scope="module")
 def mondo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mondo]:
+    yield from _mondo(tmp_path_factory, DOMANDE, CASI)
+
+
+@pytest.fixture(scope="module")
+def mondo_incrocio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mondo]:
+    yield from _mondo(tmp_path_factory, DOMANDE_INCROCIO, CASI_INCROCIO)
+
+
+def _mondo(
+    tmp_path_factory: pytest.TempPathFactory, domande: Domande, casi: Casi
+) -> Iterator[Mondo]:
+    """A runtime with these requests and cases recorded through the APIs."""
     runtime = open_demo_runtime(tmp_path_factory.mktemp("audit_rilascio"))
     with TestClient(create_app(runtime)) as client:
         op = bearer(token(client, "operatore"))
         coordinatore = bearer(token(client, "coordinatore"))
         k = 0
-        for comune, area, canale, persone, svelte in DOMANDE:
+        for comune, area, canale, persone, svelte in domande:
             for n in range(persone):
                 body = {
                     "comune": comune,
@@ -113,7 +141,7 @@ def mondo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mondo]:
                         )
                     )
         ultima = 0
-        for comune, area in CASI:
+        for comune, area in casi:
             caso = _ok(
                 client.post(
                     "/api/casework/casi",
@@ -142,13 +170,15 @@ def mondo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mondo]:
             )
         )
         assert runtime.osservatorio is not None
-        yield Mondo(client, bearer(token(client, "ufficio.piano")), runtime.osservatorio)
+        yield Mondo(
+            client, bearer(token(client, "ufficio.piano")), runtime.osservatorio, domande, casi
+        )
 
 
-def _verita() -> dict[tuple[str, ...], float]:
+def _verita(mondo: Mondo) -> dict[tuple[str, ...], float]:
     """The true counts, from what was recorded (independent of the service)."""
     v: dict[tuple[str, ...], float] = defaultdict(float)
-    for comune, area, canale, persone, svelte in DOMANDE:
+    for comune, area, canale, persone, svelte in mondo.domande:
         for chiave in ((comune, area), (comune, "T"), ("T", area), ("T", "T")):
             v[("U", *chiave)] += persone
         for chiave in ((comune, canale), (comune, "T"), ("T", canale), ("T", "T")):
@@ -156,12 +186,12 @@ def _verita() -> dict[tuple[str, ...], float]:
         for a in (area, "T"):
             v[("A", a, "domande")] += persone
             v[("A", a, "risposte_stesso_giorno")] += svelte
-    for comune, area in CASI:
+    for comune, area in mondo.casi:
         for chiave in ((comune, area), (comune, "T"), ("T", area), ("T", "T")):
             v[("U", *chiave)] += 1
         for a in (area, "T"):
             v[("A", a, "utenti_con_caso")] += 1
-    v[("N",)] = sum(p for *_, p, _ in DOMANDE) + len(CASI)
+    v[("N",)] = sum(p for *_, p, _ in mondo.domande) + len(mondo.casi)
     return v
 
 
@@ -303,6 +333,39 @@ def _modello(tabelle: dict[str, dict[str, Any]]) -> tuple[_Lp, dict[tuple[str, .
     return lp, nascoste
 
 
+def _con_motivi(
+    servite: dict[str, dict[str, Any]], rilascio: dict[str, TabellaPubblicata]
+) -> dict[str, dict[str, Any]]:
+    """The served tables with each hidden cell's reason, which is not published (it would
+    tell that a cell holds 1 to 4 people): taken from the release as the service built it,
+    after checking that the service served exactly that release."""
+
+    def cella(interna: Any, servita: dict[str, Any]) -> dict[str, Any]:
+        assert set(servita) == {"valore", "soppressa"}  # no reason is published
+        assert (servita["valore"], servita["soppressa"]) == (
+            None if interna.soppressa else interna.valore,
+            interna.soppressa,
+        )
+        return {**servita, "motivo": interna.motivo}
+
+    def linea(interne: Any, servite: Any) -> Any:
+        if servite is None:
+            return None
+        return [cella(i, c) for i, c in zip(interne, servite, strict=True)]
+
+    unite = {}
+    for nome, t in servite.items():
+        interna = rilascio[nome]
+        unite[nome] = {
+            **t,
+            "celle": [linea(i, c) for i, c in zip(interna.celle, t["celle"], strict=True)],
+            "totali_riga": linea(interna.totali_riga, t["totali_riga"]),
+            "totali_colonna": linea(interna.totali_colonna, t["totali_colonna"]),
+            "totale": None if t["totale"] is None else cella(interna.totale, t["totale"]),
+        }
+    return unite
+
+
 def _audit(mondo: Mondo) -> tuple[list[str], int]:
     """The hidden counts whose LP range does not cover their protection interval, and how
     many hidden counts were audited."""
@@ -316,8 +379,8 @@ def _audit(mondo: Mondo) -> tuple[list[str], int]:
         "indicatori_area",
         "indicatori_distretto",
     }
-    lp, nascoste = _modello(tabelle)
-    vero = _verita()
+    lp, nascoste = _modello(_con_motivi(tabelle, mondo.queries._rilascio_di(ANNO)))
+    vero = _verita(mondo)
     scoperte = []
     for nome, motivo in sorted(nascoste.items()):
         v = vero[nome]
@@ -335,12 +398,35 @@ def _audit(mondo: Mondo) -> tuple[list[str], int]:
 def test_the_data_has_cells_of_one_to_six_people() -> None:
     persone = sorted({p for *_, p, _ in DOMANDE} | {len(CASI)})
     assert persone == [1, 2, 3, 4, 5, 6]
+    incrocio = sorted({p for *_, p, _ in DOMANDE_INCROCIO} | {len(CASI_INCROCIO)})
+    assert incrocio == [1, 4, 6]
 
 
-def test_every_hidden_count_of_the_release_covers_its_protection_interval(mondo: Mondo) -> None:
-    scoperte, nascoste = _audit(mondo)
+@pytest.mark.parametrize("dati", ["mondo", "mondo_incrocio"])
+def test_every_hidden_count_of_the_release_covers_its_protection_interval(
+    dati: str, request: pytest.FixtureRequest
+) -> None:
+    scoperte, nascoste = _audit(request.getfixturevalue(dati))
     assert nascoste >= 10  # the small cells and their complements were hidden
     assert scoperte == []
+
+
+def _tabella_per_tabella(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publication without the release-wide loop: each table suppressed on its own (with
+    only the equality link of the requests total), the release not checked as one LP."""
+    monkeypatch.setattr(osservatorio_queries, "proteggi", lambda costruisci, *args: costruisci({}))
+
+
+def test_tables_protected_one_by_one_fail_the_audit_on_a_cross_table_link(
+    mondo_incrocio: Mondo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every table covers its intervals on its own, yet U's published ELD column total (5)
+    caps the hidden 4 people with a case in ELD below 4 + 2: only the release-wide LP at
+    publication (``services.reporting.rilascio_lp``) sees it."""
+    _tabella_per_tabella(monkeypatch)
+    mondo_incrocio.weakened(monkeypatch)
+    scoperte, _ = _audit(mondo_incrocio)
+    assert any("('A', 'ELD', 'utenti_con_caso') = 4" in s for s in scoperte), scoperte
 
 
 def test_primary_suppression_alone_fails_the_audit(
@@ -352,6 +438,7 @@ def test_primary_suppression_alone_fails_the_audit(
         "_complemento_per_intervallo",
     ):
         monkeypatch.setattr(soppressione, nome, lambda *args: None)
+    _tabella_per_tabella(monkeypatch)
     mondo.weakened(monkeypatch)
     scoperte, _ = _audit(mondo)
     assert scoperte, "the audit must be able to fail"
@@ -365,6 +452,7 @@ def test_exact_recoverability_alone_fails_the_audit(
     """The first release's method (no hidden cell recoverable exactly) still lets some
     small cell be bounded closer than its protection interval on this data."""
     monkeypatch.setattr(soppressione, "_complemento_per_intervallo", lambda *args: None)
+    _tabella_per_tabella(monkeypatch)
     mondo.weakened(monkeypatch)
     scoperte, _ = _audit(mondo)
     assert any("primaria" in s for s in scoperte), scoperte
