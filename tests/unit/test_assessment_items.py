@@ -1,8 +1,9 @@
 """The SINA and SINBA assessment items match the SIUSS XSDs and are always encrypted.
 
-The XSDs (``tests/fixtures/siuss``, MIT, INPS-it/WaaS.Comuni) are read with ElementTree
-(neither lxml nor xmlschema is a dependency): a code added, removed or relabelled there, or an
-item made required, fails these tests until the models follow.
+The XSDs (``tests/fixtures/siuss``, MIT, INPS-it/WaaS.Comuni) are read here with
+ElementTree, for their code lists (the flows themselves are validated with lxml, in
+``test_siuss_flussi.py``): a code added, removed or relabelled there, or an item made
+required, fails these tests until the models follow.
 """
 
 from __future__ import annotations
