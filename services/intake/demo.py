@@ -1097,9 +1097,14 @@ def piano(now: datetime) -> Piano:
         else:
             persone[storia.slug] = _persona(storia, oggi.year)
         rng = random.Random(f"ambito-demo/{storia.slug}/ora")  # noqa: S311 - demo data
+        pausa = timedelta(minutes=10)  # between two acts of the same moment (``dopo`` 0)
         if storia.fa == 0:
-            minuti_fa = 40 * (len(oggi_in_coda) - oggi_in_coda.index(storia.slug)) + 10
-            quando = now - timedelta(minutes=minuti_fa)
+            prima = len(oggi_in_coda) - oggi_in_coda.index(storia.slug)
+            quando = now - timedelta(minutes=40 * prima + 10)
+            mezzanotte = datetime.combine(oggi, time(0), ROME)
+            if quando <= mezzanotte:  # just after midnight: today's queue fits since then
+                quando = now - (now - mezzanotte) * prima / (len(oggi_in_coda) + 1)
+                pausa = min(pausa, (now - quando) / (len(storia.passi) + 1))
         else:
             giorno = _giorno_lavorativo(oggi, -storia.fa)
             dalle, _ = _orario(storia.comune, giorno)
@@ -1117,7 +1122,7 @@ def piano(now: datetime) -> Piano:
                 quando = max(quando, ultimo.fine) + timedelta(minutes=10)
                 slot = ultimo
             elif passo.dopo == 0:
-                quando += timedelta(minutes=10)
+                quando += pausa
             else:
                 giorno = _giorno_lavorativo(quando.date(), passo.dopo)
                 dalle, _ = _orario(storia.comune, giorno)
