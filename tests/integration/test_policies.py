@@ -45,7 +45,7 @@ class Fascicolo(LedgerAggregate):
     """A case file, as small as it gets: opened by the catalogue's ``CasoAperto``."""
 
     class CasoAperto(LedgerAggregate.Created, casework.CasoAperto):
-        pass
+        """The catalogue's event, bound to this aggregate."""
 
     def __init__(self, persona_id: str) -> None:
         self.persona_id = persona_id
