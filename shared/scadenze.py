@@ -8,7 +8,9 @@ Three kinds of deadline fact: the project's review (``revisione_progetto``: the 
 (``verifica_intervento``: due at its planned end, or at its end when none was planned, until
 its outcome is verified at or after its end; a check while it runs leaves it due), and a
 court report an order asks for (``relazione_tribunale``: until a ``RelazioneInviata`` names
-that order). Nothing is owed once the case is closed.
+that order). An intervention withdrawn (``InterventoAnnullato``: recorded by mistake, it never
+happened) owes no verification from then on, whether it was running or concluded: its fact is
+discharged for good, and nothing later revives it. Nothing is owed once the case is closed.
 
 Nothing here depends on the clock: whether a deadline is overdue or due
 this week is decided at query time (``scaduta``, ``in_settimana``), in Europe/Rome.
@@ -43,6 +45,7 @@ EVENTI = frozenset(
         "InterventoAttivato",
         "InterventoVerificato",
         "InterventoConcluso",
+        "InterventoAnnullato",
         "ProvvedimentoRecepito",
         "RelazioneInviata",
     }
@@ -72,7 +75,8 @@ class Fatto:
     concluso: bool = False
     """An intervention that has ended: any verification now is the final one."""
     assolta: bool = False
-    """Met: the final verification made, the report sent."""
+    """Discharged: the final verification made, the report sent, or the intervention
+    withdrawn (nothing was delivered, so there is nothing to verify)."""
 
     @property
     def dovuta(self) -> bool:
@@ -118,6 +122,9 @@ def applica(
         if data.get("provvedimento_id") is None:
             return []  # a report on the service's own initiative meets no order's request
         found = fatti.get(("relazione_tribunale", str(data["provvedimento_id"])))
+        return [] if found is None else [replace(found, assolta=True)]
+    if tipo_evento == "InterventoAnnullato":
+        found = fatti.get(("verifica_intervento", str(data["intervento_id"])))
         return [] if found is None else [replace(found, assolta=True)]
     if tipo_evento == "InterventoConcluso":
         found = fatti.get(("verifica_intervento", str(data["intervento_id"])))

@@ -21,6 +21,7 @@ from services.casework.application import (
 from services.casework.domain import Caso, area_di_riferimento
 from services.casework.queries import CaseworkQueries, StatoCaso
 from services.casework.schemas import (
+    AnnullamentoInterventoIn,
     AssegnazioneIn,
     CasiOut,
     CasoIn,
@@ -140,6 +141,7 @@ def _caso_out(caso: Caso) -> CasoOut:
                 risorsa_id=found.risorsa_id,
                 verificato=found.verificato,
                 concluso=found.concluso,
+                annullato=found.annullato,
             )
             for intervento_id, found in caso.interventi.items()
         ],
@@ -551,6 +553,29 @@ def router(casework: CaseworkApplication, queries: CaseworkQueries) -> APIRouter
             response,
             if_match,
             "concludi_intervento",
+            intervento_id,
+            _fields(body),
+        )
+
+    @api.post("/casi/{caso_id}/interventi/{intervento_id}/annullamento", response_model=AzioneOut)
+    def annulla_intervento(
+        caso_id: UUID,
+        intervento_id: UUID,
+        body: AnnullamentoInterventoIn,
+        principal: CurrentPrincipal,
+        request: Request,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> AzioneOut:
+        """Withdraws an intervention recorded by mistake, running or concluded."""
+        return act(
+            caso_id,
+            body,
+            principal,
+            request,
+            response,
+            if_match,
+            "annulla_intervento",
             intervento_id,
             _fields(body),
         )

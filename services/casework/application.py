@@ -430,6 +430,26 @@ class CaseworkApplication(LedgerApplication):
             **fields,
         )
 
+    def annulla_intervento(
+        self,
+        caso_id: UUID,
+        intervento_id: UUID,
+        fields: dict[str, Any],
+        richiesta: Richiesta,
+        atto: Atto = Atto(),
+        versione_letta: int | None = None,
+    ) -> Esito:
+        """Withdraws an intervention recorded by mistake (``Caso.annulla_intervento``)."""
+        return self._writes(
+            caso_id,
+            richiesta,
+            atto,
+            versione_letta,
+            "annulla_intervento",
+            intervento_id=intervento_id,
+            **fields,
+        )
+
     def invia_relazione(
         self,
         caso_id: UUID,

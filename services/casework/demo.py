@@ -74,6 +74,7 @@ from shared.events import acting
 from shared.events import casework as ev
 from shared.events.assessment import ValutazioneSina, ValutazioneSinba
 from shared.events.casework import AutoritaGiudiziaria, Membro, Relazione, RuoloLegale
+from shared.events.profile import Sesso
 from shared.events.types import AreaUtenza
 from shared.identity.demo import DEMO_USERS
 from shared.persons.dati import Persona
@@ -167,6 +168,8 @@ class Familiare:
     eta: int | None = None
     cognome: str | None = None
     """None: the person's own surname."""
+    sesso: Sesso | None = None
+    """Given for every parent: SINBA tells a mother from a father."""
 
 
 @dataclass(frozen=True)
@@ -421,8 +424,8 @@ def storie() -> list[Storia]:
                 PrendeInCarico(dopo=1),
                 Nucleo(
                     (
-                        Familiare("Silvia", "genitore", True, 41, "Mariani"),
-                        Familiare("Alessandro", "genitore", False, 45),
+                        Familiare("Silvia", "genitore", True, 41, "Mariani", sesso="F"),
+                        Familiare("Alessandro", "genitore", False, 45, sesso="M"),
                         Familiare("Giorgia", "fratello_sorella", True, 8),
                     ),
                     dopo=2,
@@ -447,6 +450,9 @@ def storie() -> list[Storia]:
                         "valutazione_minore": "2",
                         "valutazione_famiglia_minore": "6",
                         "fonte_segnalazione": "11",
+                        "minore_straniero_non_accompagnato": "2",
+                        "condizione_lavoro": "1",
+                        "disabilita": "2",
                     },
                     dopo=5,
                 ),
@@ -1263,6 +1269,9 @@ def storie() -> list[Storia]:
                         "valutazione_minore": "12",
                         "valutazione_famiglia_minore": "1",
                         "fonte_segnalazione": "5",
+                        "minore_straniero_non_accompagnato": "1",
+                        "condizione_lavoro": "1",
+                        "disabilita": "2",
                     },
                     dopo=3,
                 ),
@@ -1448,8 +1457,8 @@ def storie() -> list[Storia]:
                 PrendeInCarico(dopo=2),
                 Nucleo(
                     (
-                        Familiare("Monica", "genitore", True, 37, "Ferrario"),
-                        Familiare("Paolo", "genitore", True, 40),
+                        Familiare("Monica", "genitore", True, 37, "Ferrario", sesso="F"),
+                        Familiare("Paolo", "genitore", True, 40, sesso="M"),
                         Familiare("Nicolò", "fratello_sorella", True, 4),
                     ),
                     dopo=1,
@@ -1469,6 +1478,9 @@ def storie() -> list[Storia]:
                         "valutazione_minore": "2",
                         "valutazione_famiglia_minore": "2",
                         "fonte_segnalazione": "13",
+                        "minore_straniero_non_accompagnato": "2",
+                        "condizione_lavoro": "1",
+                        "disabilita": "2",
                     },
                     dopo=3,
                 ),
@@ -2088,6 +2100,7 @@ class _Esecuzione:
                     data_nascita=nascita,
                     relazione=familiare.relazione,
                     convivente=familiare.convivente,
+                    sesso=familiare.sesso,
                 )
             )
         return membri

@@ -7,6 +7,9 @@ I/O. The rules of design section 2 live here, each refused with a Conflict namin
 - no intervention outside a defined project;
 - no closure while an intervention is active or unverified (its outcome verified after it
   ended: decision 0020), nor while a court still waits for a report it asked for;
+- an intervention recorded by mistake is withdrawn (annullato), running or concluded: it
+  never happened, so it is neither running nor owed a verification, and it takes no more
+  acts (no monitoring, verification, conclusion or second withdrawal);
 - only the assigned social worker writes to the professional record; the coordinator
   assigns and reassigns (the service layer says who acts: ``autore``);
 - a closed case takes nothing more: reopening is a new case that links it.
@@ -71,11 +74,19 @@ class Intervento:
     concluso: bool = False
     concluso_il: date | None = None
     verifiche_in_itinere: int = 0
+    annullato: bool = False
+    """Withdrawn as recorded by mistake: it never happened."""
+
+    @property
+    def in_corso(self) -> bool:
+        """Running: neither concluded nor withdrawn."""
+        return not (self.concluso or self.annullato)
 
     @property
     def pendente(self) -> bool:
-        """Blocks closure: still running, or ended without a verification."""
-        return not (self.concluso and self.verificato)
+        """Blocks closure: still running, or ended without a verification (a withdrawn
+        intervention owes nothing)."""
+        return not self.annullato and not (self.concluso and self.verificato)
 
 
 class Caso(LedgerAggregate):
@@ -152,6 +163,11 @@ class Caso(LedgerAggregate):
             found = aggregate.interventi[self.intervento_id]
             found.concluso = True
             found.concluso_il = self.concluso_il
+            aggregate._segna_scadenze(self)
+
+    class InterventoAnnullato(LedgerAggregate.Event, casework.InterventoAnnullato):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.interventi[self.intervento_id].annullato = True
             aggregate._segna_scadenze(self)
 
     class SegnalazioneTribunale(LedgerAggregate.Event, casework.SegnalazioneTribunale):
@@ -334,7 +350,9 @@ class Caso(LedgerAggregate):
 
     def monitora(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
         self._require_writer(autore)
-        if self._intervento(intervento_id).concluso:
+        found = self._intervento(intervento_id)
+        self._require_not_withdrawn(found)
+        if found.concluso:
             raise Conflict("l'intervento è concluso")
         self.trigger_event(
             self.MonitoraggioRegistrato,
@@ -345,7 +363,7 @@ class Caso(LedgerAggregate):
 
     def verifica(self, autore: str, intervento_id: UUID, concluso: bool, **fields: Any) -> None:
         self._require_writer(autore)
-        self._intervento(intervento_id)
+        self._require_not_withdrawn(self._intervento(intervento_id))
         self.trigger_event(
             self.InterventoVerificato,
             persona_id=self.persona_id,
@@ -357,6 +375,7 @@ class Caso(LedgerAggregate):
     def concludi_intervento(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
         self._require_writer(autore)
         found = self._intervento(intervento_id)
+        self._require_not_withdrawn(found)
         if found.concluso:
             raise Conflict("l'intervento è già concluso")
         if fields["concluso_il"] < found.inizio:
@@ -366,6 +385,22 @@ class Caso(LedgerAggregate):
             persona_id=self.persona_id,
             intervento_id=intervento_id,
             **fields,
+        )
+
+    def annulla_intervento(self, autore: str, intervento_id: UUID, motivo: str) -> None:
+        """Withdraws an intervention recorded by mistake (SIUSS's cancellation): it never
+        happened. A concluded intervention may be withdrawn too, since an error may come to
+        light after its end; once withdrawn it takes no more acts. Nothing is erased: the
+        activation stays in the history, with the withdrawal pointing at it."""
+        self._require_writer(autore)
+        self._require_not_withdrawn(self._intervento(intervento_id))
+        if not motivo.strip():
+            raise FieldError(("body", "motivo"), "l'annullamento richiede un motivo")
+        self.trigger_event(
+            self.InterventoAnnullato,
+            persona_id=self.persona_id,
+            intervento_id=intervento_id,
+            motivo=motivo,
         )
 
     def segnala(
@@ -420,7 +455,7 @@ class Caso(LedgerAggregate):
 
     def chiudi(self, autore: str, **fields: Any) -> None:
         self._require_writer(autore)
-        interventi = self.interventi.values()
+        interventi = [i for i in self.interventi.values() if not i.annullato]
         if any(not intervento.concluso for intervento in interventi):
             raise Conflict("un intervento è ancora attivo: concludilo prima di chiudere il caso")
         if any(not intervento.verificato for intervento in interventi):
@@ -466,6 +501,11 @@ class Caso(LedgerAggregate):
         if found is None:
             raise NotFound("intervento non trovato")
         return found
+
+    @staticmethod
+    def _require_not_withdrawn(found: Intervento) -> None:
+        if found.annullato:
+            raise Conflict("l'intervento è annullato: non accetta altri atti")
 
     def _require_writer(self, autore: str) -> None:
         self._require_open()

@@ -73,9 +73,12 @@ interventi = Table(
     Column("fine_prevista", Date),
     Column("verificato", Boolean, nullable=False),
     Column("concluso", Boolean, nullable=False),
+    Column("annullato", Boolean, nullable=False),
 )
 """One row per intervention of a case: concluded by InterventoConcluso, or by a
-verification that concludes it (``concluso: true``), whichever comes first."""
+verification that concludes it (``concluso: true``), whichever comes first; ``annullato``
+once withdrawn as recorded by mistake (InterventoAnnullato: it is then no longer running,
+whether or not it had been concluded)."""
 
 EVENT_TYPES = frozenset(
     {
@@ -93,6 +96,7 @@ EVENT_TYPES = frozenset(
         "MonitoraggioRegistrato",
         "InterventoVerificato",
         "InterventoConcluso",
+        "InterventoAnnullato",
         "SegnalazioneTribunale",
         "ProvvedimentoRecepito",
         "RelazioneInviata",
@@ -220,6 +224,7 @@ class FascicoliCasework:
                 fine_prevista=None if fine is None else date.fromisoformat(fine),
                 verificato=False,
                 concluso=False,
+                annullato=False,
             )
         )
         self._count_active(connection, event)
@@ -242,6 +247,11 @@ class FascicoliCasework:
     ) -> None:
         self._intervention(connection, event, data, {"concluso": True})
 
+    def _InterventoAnnullato(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._intervention(connection, event, data, {"annullato": True})
+
     def _intervention(
         self,
         connection: Connection,
@@ -260,12 +270,15 @@ class FascicoliCasework:
         self._count_active(connection, event)
 
     def _count_active(self, connection: Connection, event: WireEvent) -> None:
-        """Active interventions: activated and not concluded, counted from their rows (an
-        intervention concluded twice, by its verification and by its end, counts once)."""
+        """Active interventions: activated, neither concluded nor withdrawn, counted from
+        their rows (an intervention concluded twice, by its verification and by its end,
+        counts once)."""
         i = interventi.c
         active = connection.execute(
             select(func.count())
             .select_from(interventi)
-            .where((i.caso_id == event.aggregate_id) & i.concluso.is_(False))
+            .where(
+                (i.caso_id == event.aggregate_id) & i.concluso.is_(False) & i.annullato.is_(False)
+            )
         ).scalar_one()
         self._touch(connection, event, interventi_attivi=int(active))

@@ -146,6 +146,7 @@ class MembroIn(BaseModel):
     data_nascita: date | None = None
     relazione: Relazione
     convivente: StrictBool
+    sesso: Literal["M", "F"] | None = Field(default=None, description="Sesso (M o F)")
 
     _past = field_validator("data_nascita")(_not_future)
 
@@ -250,6 +251,12 @@ class ConclusioneInterventoIn(AttoIn):
     _past = field_validator("concluso_il")(_not_future)
 
 
+class AnnullamentoInterventoIn(AttoIn):
+    """Withdraws an intervention recorded by mistake (it never happened)."""
+
+    motivo: Testo = Field(description="Perché l'intervento è annullato")
+
+
 class SegnalazioneIn(AttoIn):
     """A report to a court: the legal basis is required (no default)."""
 
@@ -285,6 +292,7 @@ class InterventoOut(BaseModel):
     risorsa_id: UUID | None
     verificato: bool
     concluso: bool
+    annullato: bool = False
 
 
 class ProvvedimentoOut(BaseModel):

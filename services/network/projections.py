@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     update,
 )
 
@@ -70,9 +71,12 @@ flussi = Table(
     Column("da", String(40), nullable=False),
     Column("a", String(40), nullable=False),
     Column("avvenuto_il", DateTime(timezone=True), nullable=False),
+    Column("intervento_id", String(36), index=True),
 )
 """A flow that a case made real: a referral (intake to a resource), an intervention
-(casework to its provider), a hand-over (intake to casework)."""
+(casework to its provider, with its ``intervento_id``), a hand-over (intake to casework).
+An intervention withdrawn as recorded by mistake (InterventoAnnullato) never happened: its
+flow is removed, so the map counts no tie it did not make."""
 domanda = Table(
     "rete_domanda",
     metadata,
@@ -103,6 +107,7 @@ class MappaRete:
             "DomandaInoltrata",
             "CasoAperto",
             "InterventoAttivato",
+            "InterventoAnnullato",
         }
     )
     metadata = metadata
@@ -161,7 +166,15 @@ class MappaRete:
             )
         )
 
-    def _flow(self, connection: Connection, event: WireEvent, tipo: str, da: str, a: str) -> None:
+    def _flow(
+        self,
+        connection: Connection,
+        event: WireEvent,
+        tipo: str,
+        da: str,
+        a: str,
+        intervento_id: str | None = None,
+    ) -> None:
         connection.execute(
             flussi.insert().values(
                 source=event.source,
@@ -170,6 +183,7 @@ class MappaRete:
                 da=da,
                 a=a,
                 avvenuto_il=occurred(event),
+                intervento_id=intervento_id,
             )
         )
 
@@ -209,4 +223,24 @@ class MappaRete:
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
         if data.get("risorsa_id"):  # provided by the district itself otherwise
-            self._flow(connection, event, "intervento", SERVIZIO_SOCIALE, str(data["risorsa_id"]))
+            self._flow(
+                connection,
+                event,
+                "intervento",
+                SERVIZIO_SOCIALE,
+                str(data["risorsa_id"]),
+                str(data["intervento_id"]),
+            )
+
+    def _InterventoAnnullato(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        """A withdrawn intervention never happened: its tie leaves the map."""
+        f = flussi.c
+        connection.execute(
+            delete(flussi).where(
+                (f.source == event.source)
+                & (f.tipo == "intervento")
+                & (f.intervento_id == str(data["intervento_id"]))
+            )
+        )

@@ -178,6 +178,10 @@ def componi(
                     _of(voci, "InterventoConcluso", intervento_id=intervento_id),
                     "InterventoConcluso",
                 ),
+                "annullamento": _latest(
+                    _of(voci, "InterventoAnnullato", intervento_id=intervento_id),
+                    "InterventoAnnullato",
+                ),
             }
         )
     relazioni = _of(voci, "RelazioneInviata")

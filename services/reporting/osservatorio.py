@@ -7,6 +7,10 @@ ever decrypted, so the figures survive an erasure (design section 3). Rows hold 
 years, months, "same day", "within the deadline" and caseloads are worked out when asked,
 in Europe/Rome (``services.reporting.indicatori``), so a rebuild equals the incremental
 state row for row.
+
+No indicator counts interventions yet, so interventions are not followed here. Whoever adds
+one: a withdrawn intervention (``InterventoAnnullato``, recorded by mistake) is no benefit
+delivered and must not count, whether it was running or concluded.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.reporting.giornata_siuss import GiornataSiuss
 from services.reporting.soglie import SogliaCarico, id_soglia
 from shared.auth.policy import require_role
 from shared.auth.richiesta import Richiesta
@@ -28,7 +29,7 @@ class RegistroOsservatorio(LedgerApplication):
     """The service layer over reporting's ledger; each capability adds its aggregates."""
 
     name = "reporting"
-    aggregate_classes = (SogliaCarico,)
+    aggregate_classes = (SogliaCarico, GiornataSiuss)
 
     def imposta_soglia(
         self, soglia: int, area_utenza: str | None, richiesta: Richiesta

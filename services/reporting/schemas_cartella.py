@@ -55,6 +55,8 @@ class InterventoOut(BaseModel):
     monitoraggi: list[EventoOut]
     verifiche: list[EventoOut]
     conclusione: EventoOut | None
+    annullamento: EventoOut | None = None
+    """Withdrawn as recorded by mistake: it never happened and owes no verification."""
 
 
 class ProvvedimentoOut(EventoOut):

@@ -94,8 +94,25 @@ RULES: dict[str, Rule] = {
         {"assistente_sociale": "comune_area", "coordinatore": "comune"}
     ),
     "reporting.accessi.legge": Rule({"coordinatore": "comune", "amministratore": "any"}),
+    # SIUSS (issue 9): INPS's integration client reads the flows and notifies outcomes, and
+    # nothing else (CONFINED_SCOPES); no user reads the flows, which name people in clear.
+    "reporting.siuss.flussi": Rule({}, client_scopes=frozenset({"siuss"})),
+    "reporting.siuss.esiti": Rule({}, client_scopes=frozenset({"siuss"})),
+    "reporting.siuss.anomalie": Rule({"coordinatore": "comune"}),
     "servizio.stato": Rule(dict.fromkeys(USER_ROLES, "any"), any_client=True),
 }
+
+CONFINED_SCOPES: dict[str, str] = {"siuss": "reporting.siuss."}
+"""A client holding one of these scopes may do only the actions under its prefix, whatever
+else it holds: INPS's token reads ``/waas/v1`` and nothing else of the district."""
+
+
+def _authorize_client(principal: Principal, action: str, rule: Rule) -> None:
+    confined = [CONFINED_SCOPES[s] for s in principal.scopes if s in CONFINED_SCOPES]
+    if any(not action.startswith(prefix) for prefix in confined) or not (
+        rule.any_client or rule.client_scopes & principal.scopes
+    ):
+        raise Forbidden("questo client di integrazione non è abilitato a questa operazione")
 
 
 def authorize(
@@ -105,8 +122,7 @@ def authorize(
     if rule is None:
         raise Forbidden(f"azione non prevista dalla politica di accesso: {action}")
     if principal.kind == "client":
-        if not (rule.any_client or rule.client_scopes & principal.scopes):
-            raise Forbidden("questo client di integrazione non è abilitato a questa operazione")
+        _authorize_client(principal, action, rule)
         return
     scope = rule.roles.get(principal.role)
     if scope is None:
@@ -124,8 +140,7 @@ def require_role(principal: Principal, action: str) -> None:
     if rule is None:
         raise Forbidden(f"azione non prevista dalla politica di accesso: {action}")
     if principal.kind == "client":
-        if not (rule.any_client or rule.client_scopes & principal.scopes):
-            raise Forbidden("questo client di integrazione non è abilitato a questa operazione")
+        _authorize_client(principal, action, rule)
         return
     if principal.role not in rule.roles:
         raise Forbidden("il tuo ruolo non consente questa operazione")

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Annotated, Final, Literal, TypeVar
 
 from annotated_types import MinLen
-from pydantic import BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints, ValidationInfo
 
 from shared.events.model import ValueModel
 from shared.events.personal import Erased, Personal
@@ -89,6 +89,11 @@ ValutazioneFamigliaMinore = Literal[
 FonteSegnalazione = Literal[
     "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14"
 ]
+SiNo = Literal["1", "2"]
+"""``MinoreStranieroNoAccType`` and ``DisabilitaType``: ``"1"`` SI, ``"2"`` NO."""
+CondizioneLavoro = Literal["1", "2", "3", "4"]
+TipoDisabilita = Literal["1", "2", "3", "4"]
+InvCivCertificazioni = Literal["1", "2", "3", "4", "5"]
 
 DATA_MESE_ANNO_XSD: Final = "((0[1-9])|(1[0-2]))[/](19|20)[0-9]{2}"
 """``DataMeseAnnoType`` of SINBA.xsd, verbatim (an XSD pattern matches the whole value)."""
@@ -96,9 +101,22 @@ DataMeseAnno = Annotated[str, StringConstraints(pattern=rf"^(?:{DATA_MESE_ANNO_X
 """Month and year as SINBA asks, ``MM/AAAA``: no more precise than the flow needs."""
 
 
+def _solo_se_disabile(value: T, info: ValidationInfo) -> T:
+    """SINBA gives the kind and certification of a disability only for a disabled minor:
+    refused when recorded, where the operator can fix it, rather than when the flow is built.
+    A field's own validator (not the model's), so that the API's input twin keeps it."""
+    if isinstance(value, str) and info.data.get("disabilita") == "2":
+        raise ValueError("da indicare solo per un minore con disabilità")
+    return value
+
+
+SoloSeDisabile = AfterValidator(_solo_se_disabile)
+
+
 class ValutazioneSinba(ValueModel):
     """The SINBA assessment items of a minor (``SinbaType``): condition, place of living,
-    school, assessment of the minor and of the family, source and month of the first report."""
+    school, assessment of the minor and of the family, source and month of the first report,
+    unaccompanied foreign minor, work condition, disability and its kind and certification."""
 
     condizione_minore: Cifrato[CondizioneMinore]
     luogo_vita: Cifrato[LuogoVita]
@@ -107,6 +125,24 @@ class ValutazioneSinba(ValueModel):
     valutazione_famiglia_minore: Cifrato[ValutazioneFamigliaMinore]
     fonte_segnalazione: Cifrato[FonteSegnalazione]
     data_prima_segnalazione: Cifrato[DataMeseAnno]
+    # Added after assessments were first stored: optional here so that those still read back,
+    # although SINBA.xsd requires the first three (``SINBA_RICHIESTI_DAL_FLUSSO``).
+    minore_straniero_non_accompagnato: CifratoOpzionale[SiNo] = None
+    condizione_lavoro: CifratoOpzionale[CondizioneLavoro] = None
+    disabilita: CifratoOpzionale[SiNo] = None
+    tipo_disabilita: Annotated[CifratoOpzionale[TipoDisabilita], SoloSeDisabile] = None
+    """Only for a disabled minor (``disabilita`` = ``"1"``)."""
+    inv_civ_certificazioni: Annotated[CifratoOpzionale[InvCivCertificazioni], SoloSeDisabile] = None
+    """Only for a disabled minor (``disabilita`` = ``"1"``)."""
+
+
+SINBA_RICHIESTI_DAL_FLUSSO: Final = frozenset(
+    {"minore_straniero_non_accompagnato", "condizione_lavoro", "disabilita"}
+)
+"""``ValutazioneSinba`` fields that SINBA.xsd requires but the event leaves optional (they were
+added later, and assessments stored before must still read back): a SINBA flow whose latest
+assessment lacks one cannot be built and is listed as blocked until the assessment is
+corrected."""
 
 
 # Where each field goes in a flow: "@Name" is an attribute of the block's element (SINA, or
@@ -137,6 +173,11 @@ SINBA_XSD: Final[Mapping[str, str]] = {
     "valutazione_famiglia_minore": "@ValutazioneFamigliaMinore",
     "fonte_segnalazione": "@FonteSegnalazione",
     "data_prima_segnalazione": "@DataPrimaSegnalazione",
+    "minore_straniero_non_accompagnato": "@MinoreStranieroNoAcc",
+    "condizione_lavoro": "@CondizioneLavoro",
+    "disabilita": "@Disabilita",
+    "tipo_disabilita": "@TipoDisabilita",
+    "inv_civ_certificazioni": "@InvCivCertificazioni",
 }
 """``ValutazioneSinba`` field -> attribute of the ``SINBA`` element (``SinbaType``,
 ``Flusso/SINBA``)."""
@@ -282,5 +323,21 @@ SINBA_CODICI: Final[Mapping[str, Mapping[str, str]]] = {
         "12": "professionista privato",
         "13": "scuola",
         "14": "vicinato o conoscenti",
+    },
+    "minore_straniero_non_accompagnato": {"1": "SI", "2": "NO"},
+    "condizione_lavoro": {
+        "1": "inattivo (non in età da lavoro, non ha e non cerca lavoro)",
+        "2": "occupato",
+        "3": "disoccupato alla ricerca di nuova occupazione",
+        "4": "in cerca di prima occupazione",
+    },
+    "disabilita": {"1": "SI", "2": "NO"},
+    "tipo_disabilita": {"1": "Fisica", "2": "Psichica", "3": "Sensoriale", "4": "Plurima"},
+    "inv_civ_certificazioni": {
+        "1": "certificazione invalidità civile parziale non inferiore al 75%",
+        "2": "certificazione invalidità civile totale (100%) con indennità di accompagnamento",
+        "3": "certificazione invalidità civile totale (100%) senza indennità di accompagnamento",
+        "4": "certificazione NPI",
+        "5": "certificazione l.104",
     },
 }

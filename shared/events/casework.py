@@ -27,7 +27,7 @@ from shared.events.personal import (
     PersonalStr,
     PersonalText,
 )
-from shared.events.profile import ProfiloStatistico
+from shared.events.profile import ProfiloStatistico, Sesso
 from shared.events.types import AreaUtenza, CodicePrestazioneSiuss, ShortText
 
 AutoritaGiudiziaria = Literal[
@@ -102,6 +102,8 @@ class Membro(ValueModel):
     data_nascita: OptionalPersonalDate = None
     relazione: Annotated[Relazione | Erased, Personal()]
     convivente: bool
+    sesso: Sesso | None = None
+    """As for the person (``DatiPersona.sesso``): SINBA tells a mother from a father."""
 
 
 @catalogued
@@ -218,6 +220,17 @@ class InterventoConcluso(LedgerEvent):
     intervento_id: UUID
     concluso_il: date
     motivo: OptionalPersonalText = None
+
+
+@catalogued
+class InterventoAnnullato(LedgerEvent):
+    """An intervention withdrawn because it was recorded by mistake: it never happened, so it
+    owes no verification and counts as no benefit delivered (SIUSS's cancellation,
+    ``TipoOperazione="C"``). A concluded one may be withdrawn too; the withdrawal is final."""
+
+    persona_id: PersonaId
+    intervento_id: UUID
+    motivo: PersonalText
 
 
 @catalogued

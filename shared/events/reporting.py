@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, Field
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
+from shared.events.model import ValueModel
+from shared.events.personal import OptionalPersonalText, PersonaId
 from shared.events.types import AreaUtenza, CodiceBelfiore, ShortText
 
 
@@ -20,20 +22,69 @@ class SogliaCaricoImpostata(LedgerEvent):
     area_utenza: AreaUtenza | None = None
 
 
+TipoFlussoSiuss = Literal["PS_PSA_SINA", "SINBA"]
+EsitoSiuss = Literal["OK", "DATI_NON_TROVATI", "RICHIESTA_INVALIDA", "ERRORE_GENERICO"]
+"""``EsitoFlusso.codice_esito`` of INPS's ``api-comuni.yaml``."""
+
+
+class FlussoDovuto(ValueModel):
+    """Which flow, pseudonymously: the casework event that made it due and the case state
+    (``versione_caso``) its XML is built from, again on every request (design section 12)."""
+
+    chiave: ShortText
+    """The due flow's key in ``reporting.siuss`` (event id, type, intervention)."""
+    tipo: TipoFlussoSiuss
+    operazione: Literal["I", "C"]
+    comune: CodiceBelfiore
+    caso_id: UUID
+    persona_id: PersonaId
+    intervento_id: UUID | None = None
+    evento_id: UUID
+    versione_caso: int = Field(ge=1)
+    """The case's version the flow's content is read at (for a cancellation: the version of
+    the benefit's last insertion)."""
+    versione_evento: int = Field(ge=1)
+    """The version of the event that made the flow due (its date is ``DataEvento``)."""
+    posizione: int = Field(ge=1)
+    """That event's position in the casework ledger: flows are issued in this order."""
+
+
 @catalogued
 class FlussoSiussEmesso(LedgerEvent):
-    """A SIUSS flow was issued: only its id and timestamp, never its content."""
+    """A SIUSS flow was issued (first listed to INPS, or exported): its id and timestamp,
+    read back ever after, and what it is built from; never its content, which holds names
+    and the codice fiscale in clear."""
 
     flusso_id: ShortText
-    tipo: Literal["PS_PSA_SINA", "SINBA"]
-    comune: CodiceBelfiore
     ts_flusso: AwareDatetime
-    eventi: list[UUID]
+    """Strictly increasing across the district's flows, in whole milliseconds."""
+    flusso: FlussoDovuto
+
+
+@catalogued
+class FlussoSiussBloccato(LedgerEvent):
+    """A due flow could not be built: what is missing, never the value. A later event of
+    the case makes a new flow due; this one stays blocked."""
+
+    flusso: FlussoDovuto
+    campo: ShortText
+    motivo: ShortText
 
 
 @catalogued
 class EsitoSiussRicevuto(LedgerEvent):
+    """INPS's outcome for a flow, as ``POST /waas/v1/esiti`` delivered it."""
+
     flusso_id: ShortText
-    esito: ShortText
+    tipo: TipoFlussoSiuss
+    ts_flusso: AwareDatetime
+    ts_acquisizione: AwareDatetime
+    esito: EsitoSiuss
     id_acquisizione: ShortText | None = None
-    messaggio: ShortText | None = None
+    comune: CodiceBelfiore | None = None
+    """The comune of the flow, when the flow is ours."""
+    persona_id: PersonaId | None = None
+    """The flow's beneficiary, when the flow is ours."""
+    descrizione: OptionalPersonalText = None
+    """INPS's text may quote the flow's values: encrypted under the beneficiary's key, and
+    kept only for a flow of ours."""

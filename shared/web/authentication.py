@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from shared.auth.policy import Forbidden
 from shared.auth.principal import Principal
 from shared.auth.tokens import InvalidToken, TokenService
 from shared.identity.store import IdentityStore
@@ -63,6 +64,11 @@ class Authenticator:
         )
 
 
+CONFINED_PATHS: dict[str, str] = {"siuss": "/waas/v1/"}
+"""The paths a client holding a confined scope may call (``shared.auth.policy``'s
+``CONFINED_SCOPES`` confines its actions the same way)."""
+
+
 def _unauthorized(detail: str = "autenticazione richiesta") -> JSONResponse:
     return JSONResponse(
         {"detail": detail}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="ambito"'}
@@ -84,6 +90,12 @@ def current_principal(
     principal = authenticator.principal(credentials.credentials)
     if principal is None:
         raise Unauthenticated("token non valido, scaduto o account non attivo")
+    confined = [CONFINED_PATHS[s] for s in principal.scopes if s in CONFINED_PATHS]
+    if principal.kind == "client" and any(
+        not request.url.path.startswith(prefix) for prefix in confined
+    ):
+        # before any parameter or body is even validated: nothing else answers this token
+        raise Forbidden("questo client di integrazione non è abilitato a questa operazione")
     return principal
 
 

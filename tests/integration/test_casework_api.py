@@ -154,6 +154,11 @@ SINBA: dict[str, Any] = {
     "valutazione_famiglia_minore": "4",
     "fonte_segnalazione": "5",
     "data_prima_segnalazione": "03/2025",
+    "minore_straniero_non_accompagnato": "2",
+    "condizione_lavoro": "1",
+    "disabilita": "1",
+    "tipo_disabilita": "2",
+    "inv_civ_certificazioni": "4",
 }
 CONTRATTO: dict[str, Any] = {
     "obiettivi": "Restare a casa propria in sicurezza",
@@ -275,6 +280,13 @@ ACTS: list[Act] = [
         {"concluso_il": _day(), "motivo": "Ricoverata in RSA"},
         200,
         "InterventoConcluso",
+    ),
+    Act(
+        "annullamento",
+        "/interventi/{intervento}/annullamento",
+        {"motivo": "Registrato per errore: il contributo non è mai stato erogato"},
+        200,
+        "InterventoAnnullato",
     ),
     Act(
         "segnalazioni",
@@ -928,6 +940,52 @@ def test_a_minor_s_assessment_carries_the_sinba_items(world: World) -> None:
     assert recorded["dati"]["sinba"]["scuola_frequentata"] == "3"
 
 
+def test_the_later_sinba_items_are_recorded_and_read_back(world: World) -> None:
+    """The items SINBA.xsd requires that the first assessments lacked (foreign minor
+    alone, work condition, disability and its kind and certification) go through the API
+    into the event and come back in the case's history; a minor without a disability has
+    neither a kind nor a certification."""
+    district = world.district
+    caso = district.fascicolo("in_carico", "as.minori", area_utenza="FAM", persona=_minore(16))
+    later = {
+        "minore_straniero_non_accompagnato": "1",
+        "condizione_lavoro": "4",
+        "disabilita": "2",
+        "tipo_disabilita": None,
+        "inv_civ_certificazioni": None,
+    }
+    response = district.post(
+        caso.path("/valutazioni"),
+        VALUTAZIONE | {"partecipanti": ["as.minori"], "sinba": SINBA | later},
+        "as.minori",
+    )
+    recorded = _assert_acted(
+        district, response, caso.caso, "ValutazioneEffettuata", status=201, user="as.minori"
+    )
+    assert {key: recorded["dati"]["sinba"][key] for key in later} == later
+    assert recorded["dati"]["sinba"]["luogo_vita"] == SINBA["luogo_vita"]
+
+
+def test_a_household_member_s_sex_is_recorded_and_read_back(world: World) -> None:
+    """SINBA tells a mother from a father: each member's sex, when known, is kept."""
+    district = world.district
+    caso = district.fascicolo("in_carico", "as.minori", area_utenza="FAM", persona=_minore())
+    genitori = [
+        {"nome": "Anna", "cognome": "Bianchi", "relazione": "genitore", "convivente": True},
+        {"nome": "Marco", "cognome": "Bianchi", "relazione": "genitore", "convivente": False},
+    ]
+    membri = [genitori[0] | {"sesso": "F"}, genitori[1] | {"sesso": "M"}, MEMBRI[1]]
+    response = district.post(caso.path("/nucleo"), {"membri": membri}, "as.minori")
+    recorded = _assert_acted(
+        district, response, caso.caso, "NucleoFamiliareRegistrato", user="as.minori"
+    )
+    assert [(m["nome"], m["sesso"]) for m in recorded["dati"]["membri"]] == [
+        ("Anna", "F"),
+        ("Marco", "M"),
+        ("Pietro", None),
+    ]
+
+
 def test_amounts_are_kept_in_euros_and_cents(world: World) -> None:
     district = world.district
     caso = district.fascicolo("progetto")
@@ -963,6 +1021,7 @@ def test_an_intervention_with_an_active_provider_names_it(world: World) -> None:
         "risorsa_id": risorsa,
         "verificato": False,
         "concluso": False,
+        "annullato": False,
     }
 
 
@@ -1730,6 +1789,7 @@ def _missing() -> list[Any]:
         "monitoraggi": ["data", "note"],
         "verifiche": ["esito", "efficacia", "concluso"],
         "conclusione": ["concluso_il"],
+        "annullamento": ["motivo"],
         "segnalazioni": ["autorita", "motivo", "base_giuridica"],
         "provvedimenti": ["autorita", "tipo", "estremi"],
         "relazioni": ["autorita", "sintesi"],
@@ -1780,6 +1840,20 @@ INVALID: list[Any] = [
         SECRET,
         id="nucleo: relazione ignota",
     ),
+    pytest.param(
+        "/casi/{caso}/nucleo",
+        {"membri": [MEMBRI[0], MEMBRI[1] | {"sesso": "X"}]},
+        "body.membri.1.sesso",
+        None,
+        id="nucleo: sesso X",
+    ),
+    pytest.param(
+        "/casi/{caso}/nucleo",
+        {"membri": [MEMBRI[0] | {"sesso": SECRET}]},
+        "body.membri.0.sesso",
+        SECRET,
+        id="nucleo: sesso ignoto",
+    ),
     # free text over 4,000 characters
     _act("valutazioni", "body.problemi", problemi=TOO_LONG),
     _act("valutazioni", "body.nucleo", nucleo=TOO_LONG),
@@ -1792,6 +1866,8 @@ INVALID: list[Any] = [
     _act("monitoraggi", "body.note", note=TOO_LONG),
     _act("verifiche", "body.efficacia", efficacia=TOO_LONG),
     _act("conclusione", "body.motivo", motivo=TOO_LONG),
+    _act("annullamento", "body.motivo", motivo=TOO_LONG),
+    _act("annullamento", "body.motivo", None, motivo="   "),
     _act("segnalazioni", "body.motivo", motivo=TOO_LONG),
     _act("provvedimenti", "body.estremi", estremi=TOO_LONG),
     _act("relazioni", "body.sintesi", sintesi=TOO_LONG),
@@ -1998,6 +2074,26 @@ SIUSS_INVALID: list[Any] = [
         {"sinba": _without(SINBA, "luogo_vita")}, "body.sinba.luogo_vita", id="SINBA: mancante"
     ),
     pytest.param({"sinba": SINBA | {SECRET: "1"}}, "body.sinba", id="SINBA: campo ignoto"),
+    pytest.param(
+        {"sinba": SINBA | {"minore_straniero_non_accompagnato": SECRET}},
+        "body.sinba.minore_straniero_non_accompagnato",
+        id="SINBA: straniero non accompagnato ignoto",
+    ),
+    pytest.param(
+        {"sinba": SINBA | {"condizione_lavoro": "5"}},
+        "body.sinba.condizione_lavoro",
+        id="SINBA: condizione lavorativa 5",
+    ),
+    pytest.param(
+        {"sinba": SINBA | {"disabilita": "0"}},
+        "body.sinba.disabilita",
+        id="SINBA: disabilità 0",
+    ),
+    pytest.param(
+        {"sinba": SINBA | {"disabilita": "2", "tipo_disabilita": None}},
+        "body.sinba.inv_civ_certificazioni",
+        id="SINBA: certificazione senza disabilità",
+    ),
 ]
 
 
@@ -2402,7 +2498,7 @@ NOT_FOUND: list[Any] = [
             "as.anziani",
             id=f"intervento ignoto: {step}",
         )
-        for step in ("monitoraggi", "verifiche", "conclusione")
+        for step in ("monitoraggi", "verifiche", "conclusione", "annullamento")
     ],
     pytest.param(
         "POST",
@@ -2630,6 +2726,60 @@ def test_acts_the_case_s_state_forbids_are_409_with_the_reason_and_record_nothin
     assert response.status_code == 409, response.text
     assert detail in response.json()["detail"]
     assert _position(world.runtime) == before
+
+
+def test_a_withdrawn_intervention_is_no_longer_running_owes_nothing_and_takes_no_act(
+    world: World,
+) -> None:
+    """A running intervention and a concluded one, both recorded by mistake, are withdrawn:
+    neither runs nor owes a verification, neither takes another act, the case may close."""
+    district = world.district
+    caso = district.fascicolo("completo")
+    owed = district.leggi(caso.caso, "as.anziani")["scadenze"]
+    assert caso.intervento in {s["riferimento_id"] for s in owed}
+    motivo = ACT["annullamento"].body["motivo"]
+
+    for intervento in (caso.intervento, caso.terminato):
+        response = district.post(
+            caso.path(f"/interventi/{intervento}/annullamento"), {"motivo": motivo}
+        )
+        recorded = _assert_acted(district, response, caso.caso, "InterventoAnnullato")
+        assert recorded["dati"]["intervento_id"] == intervento
+        assert recorded["dati"]["motivo"] == motivo
+        assert response.json()["creato"] is None
+
+    letto = district.leggi(caso.caso, "as.anziani")
+    interventi = {i["id"]: i for i in letto["interventi"]}
+    assert interventi[caso.intervento]["annullato"] is True
+    assert interventi[caso.intervento]["concluso"] is False
+    assert interventi[caso.terminato]["annullato"] is True
+    assert {s["tipo"] for s in letto["scadenze"]} == {"revisione_progetto", "relazione_tribunale"}
+
+    before = _position(world.runtime)
+    for step in ("monitoraggi", "verifiche", "conclusione", "annullamento"):
+        for intervento in (caso.intervento, caso.terminato):
+            refused = district.post(caso.path(f"/interventi/{intervento}/{step}"), ACT[step].body)
+            assert refused.status_code == 409, (step, refused.text)
+            assert "annullato" in refused.json()["detail"]
+    assert _position(world.runtime) == before
+
+    district.ok(caso.path("/relazioni"), caso.fill(ACT["relazioni"].body))
+    closed = district.post(caso.path("/chiusura"), ACT["chiusura"].body)
+    _assert_acted(district, closed, caso.caso, "CasoChiuso")
+
+
+def test_a_withdrawal_with_a_stale_if_match_is_412_and_with_the_current_one_lands(
+    world: World,
+) -> None:
+    district = world.district
+    caso = district.fascicolo("completo")
+    etag = district.get(caso.path(), "as.anziani").headers["ETag"]
+    path = caso.path(f"/interventi/{caso.intervento}/annullamento")
+    body = ACT["annullamento"].body
+    stale = district.post(path, body, if_match=f'W/"{int(etag[3:-1]) - 1}"')
+    assert stale.status_code == 412, stale.text
+    landed = district.post(path, body, if_match=etag)
+    _assert_acted(district, landed, caso.caso, "InterventoAnnullato")
 
 
 def test_the_case_is_unchanged_by_every_refusal(world: World) -> None:

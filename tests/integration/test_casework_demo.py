@@ -279,6 +279,26 @@ def test_the_minor_with_a_court_order(demo: Runtime) -> None:
     assert due[0].riferimento_id == orders[-1].provvedimento_id != first.provvedimento_id
 
 
+def test_every_minor_has_what_a_sinba_flow_needs(demo: Runtime) -> None:
+    """SINBA requires the household's parents by sex and the later assessment items: every
+    demo SINBA assessment has them, and only the unaccompanied foreign minor is one."""
+    stranieri = {}
+    for slug in ("minore-tribunale", "msna", "assenze-scuola"):
+        assessment = _one(_storia(demo, slug), ev.ValutazioneEffettuata)
+        assert assessment.sinba is not None, slug
+        assert (assessment.sinba.condizione_lavoro, assessment.sinba.disabilita) == ("1", "2")
+        stranieri[slug] = assessment.sinba.minore_straniero_non_accompagnato
+    assert stranieri == {"minore-tribunale": "2", "msna": "1", "assenze-scuola": "2"}
+
+    for slug in ("minore-tribunale", "assenze-scuola"):
+        household = _one(_storia(demo, slug), ev.NucleoFamiliareRegistrato)
+        parents = sorted(m.sesso or "?" for m in household.membri if m.relazione == "genitore")
+        assert parents == ["F", "M"], slug
+    events = _storia(demo, "minore-tribunale")
+    assert [e for e in events if isinstance(e, ev.ProvvedimentoRecepito)]
+    assert [e for e in events if isinstance(e, ev.InterventoAttivato)]
+
+
 def test_the_elderly_person_with_home_care(demo: Runtime) -> None:
     events = _storia(demo, "anziana-sad")
     opened = events[0]

@@ -28,6 +28,9 @@ from services.casework.policies import ApriCasoDaInoltro
 from services.casework.projections import FascicoliCasework, casi, interventi
 from services.casework.queries import CaseworkQueries
 from services.intake.application import IntakeApplication, RegistraDomanda
+from services.reporting.carichi import CarichiReporting, carichi_scadenze
+from services.reporting.carichi_queries import CarichiQueries
+from services.reporting.registro import RegistroOsservatorio
 from shared.auth.policy import Forbidden
 from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
@@ -41,6 +44,7 @@ from shared.persons.keystore import KeyStore
 from shared.policies import PolicyRunner
 from shared.projections.base import NotYetProjected, reset
 from shared.projections.runner import ProjectionRunner
+from shared.scadenze import Scadenza
 from tests.conftest import DatabaseFactory
 
 COMUNI = frozenset({"E094", "B292", "G965"})
@@ -590,3 +594,91 @@ def test_a_hand_over_s_case_carries_its_request_and_urgency(district: District) 
     )
     for personal in PERSONAL:
         assert personal not in text
+
+
+def test_a_withdrawn_intervention_is_not_running_and_owes_no_deadline_in_the_caseloads(
+    district: District, open_ledger: Callable[..., Ledger]
+) -> None:
+    """Both read models that follow interventions follow the withdrawal, and a rebuild of
+    each equals its incremental state."""
+    casework, runner = district.casework, district.runner
+    carichi = ProjectionRunner(
+        CarichiReporting(), district.views, {"casework": casework.ledger.recorder}
+    )
+    carichi_queries = CarichiQueries(
+        district.views, carichi, RegistroOsservatorio(open_ledger("reporting"))
+    )
+    caso = _open(casework, "E094", "ELD", 5).id
+    _assign(casework, caso, "as.anziani", "ELD")
+    annullato, resta = uuid4(), uuid4()
+    steps: list[Callable[[Caso, str], None]] = [
+        lambda c, who: c.prendi_in_carico(who),
+        lambda c, who: c.valuta(
+            who,
+            tipo="sociale",
+            problemi="Isolamento sociale",
+            risorse="Figlia presente",
+            esito="Assistenza domiciliare",
+            partecipanti=[who],
+        ),
+        lambda c, who: c.firma_contratto(
+            who,
+            firmatario="persona",
+            impegni_servizio="Assistenza domiciliare",
+            impegni_persona="Restare a casa propria",
+            firmato_il=DAY,
+        ),
+        lambda c, who: c.definisci_progetto(
+            who,
+            obiettivi="Restare a casa propria",
+            professionisti=[],
+            revisione_entro=DAY + timedelta(180),
+        ),
+        lambda c, who: c.attiva_intervento(
+            who, annullato, prestazione="A2.07", inizio=DAY, fine_prevista=DAY + timedelta(30)
+        ),
+        lambda c, who: c.attiva_intervento(
+            who, resta, prestazione="A1.04", inizio=DAY, fine_prevista=DAY + timedelta(60)
+        ),
+    ]
+    for step in steps:
+        _write(casework, caso, ANZIANI, step)
+    runner.catch_up()
+    carichi.catch_up()
+    assert _row(district, caso)["interventi_attivi"] == 2
+    owed = {s.riferimento_id for s in carichi_queries.scadenze_caso(caso)}
+    assert owed == {None, annullato, resta}
+
+    done = _write(
+        casework,
+        caso,
+        ANZIANI,
+        lambda c, who: c.annulla_intervento(who, annullato, motivo="Registrato per errore"),
+    )
+    runner.catch_up()
+    carichi.catch_up()
+
+    row = _row(district, caso)
+    assert row["interventi_attivi"] == 1
+    assert (row["versione"], row["posizione"]) == (done.versione, done.posizione)
+    found = {UUID(i["intervento_id"]): i for i in district.queries.interventi(ANZIANI, caso).items}
+    assert found[annullato]["annullato"] is True
+    assert found[resta]["annullato"] is False
+    assert carichi_queries.scadenze_caso(caso) == [
+        Scadenza("verifica_intervento", DAY + timedelta(60), resta),
+        Scadenza("revisione_progetto", DAY + timedelta(180)),
+    ]
+    with district.views.reader.connect() as connection:
+        carichi_before = sorted(tuple(r) for r in connection.execute(select(carichi_scadenze)))
+
+    before = _tables(district)
+    reset(runner.projection, district.views)
+    runner.catch_up()
+    assert _tables(district) == before
+    reset(carichi.projection, district.views)
+    carichi.catch_up()
+    with district.views.reader.connect() as connection:
+        assert sorted(tuple(r) for r in connection.execute(select(carichi_scadenze))) == (
+            carichi_before
+        )
+    carichi.stop()

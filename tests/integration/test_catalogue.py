@@ -57,6 +57,11 @@ SINBA = {
     "sinba.valutazione_famiglia_minore",
     "sinba.fonte_segnalazione",
     "sinba.data_prima_segnalazione",
+    "sinba.minore_straniero_non_accompagnato",
+    "sinba.condizione_lavoro",
+    "sinba.disabilita",
+    "sinba.tipo_disabilita",
+    "sinba.inv_civ_certificazioni",
 }
 
 PERSONAL_FIELDS: dict[str, set[str]] = {
@@ -97,6 +102,7 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "MonitoraggioRegistrato": {"note"},
     "InterventoVerificato": {"efficacia", "efficienza"},
     "InterventoConcluso": {"motivo"},
+    "InterventoAnnullato": {"motivo"},
     "SegnalazioneTribunale": {"autorita", "motivo", "richiesta"},
     "ProvvedimentoRecepito": {"autorita", "tipo", "estremi", "numero", "data_provvedimento"},
     "NucleoFamiliareRegistrato": {
@@ -119,6 +125,7 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "ContrattoFirmato": {"obiettivi", "impegni_servizio", "impegni_persona"},
     "RelazioneInviata": {"autorita", "sintesi"},
     "CasoChiuso": {"restituzione"},
+    "EsitoSiussRicevuto": {"descrizione"},
 }
 
 

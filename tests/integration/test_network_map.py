@@ -51,7 +51,7 @@ from shared.auth.richiesta import Richiesta
 from shared.db import Engines, create_engines
 from shared.directory.projection import DirectoryProjection
 from shared.events import CommandContext, acting, new_person_id
-from shared.events.casework import CasoAperto, InterventoAttivato
+from shared.events.casework import CasoAperto, InterventoAnnullato, InterventoAttivato
 from shared.events.envelope import Actor, LedgerEvent
 from shared.events.intake import DomandaInoltrata, DomandaOrientata, DomandaRicevuta
 from shared.ledger.ledger import Ledger
@@ -149,6 +149,10 @@ def district(
         for _ in range(count):
             _record(casework, InterventoAttivato, INSIDE, risorsa_id=ids[resource])
     _record(casework, InterventoAttivato, INSIDE, risorsa_id=None)  # provided by the district
+    for _ in range(2):  # recorded by mistake and withdrawn: R5 stays isolated
+        mistaken = uuid4()
+        _record(casework, InterventoAttivato, INSIDE, risorsa_id=ids["R5"], intervento_id=mistaken)
+        _record(casework, InterventoAnnullato, INSIDE, intervento_id=mistaken)
 
     demand = [("E094", "FAM")] * 3 + [("B292", "POV")] * 2 + [("G965", "POV"), ("G965", "ELD")]
     for comune, area in [*demand, ("B292", "IMMNOM")]:

@@ -49,7 +49,25 @@ SINBA: dict[str, Any] = {
     "valutazione_famiglia_minore": "2",
     "fonte_segnalazione": "13",
     "data_prima_segnalazione": "03/2026",
+    "minore_straniero_non_accompagnato": "2",
+    "condizione_lavoro": "1",
+    "disabilita": "2",
+    "tipo_disabilita": None,
+    "inv_civ_certificazioni": None,
 }
+SINBA_PRIMA: dict[str, Any] = {
+    field: SINBA[field]
+    for field in (
+        "condizione_minore",
+        "luogo_vita",
+        "scuola_frequentata",
+        "valutazione_minore",
+        "valutazione_famiglia_minore",
+        "fonte_segnalazione",
+        "data_prima_segnalazione",
+    )
+}
+"""The SINBA block as assessments were stored before the later items were added."""
 UNKNOWN = "zz-riservato"
 
 
@@ -105,6 +123,18 @@ def test_an_assessment_of_a_minor_carries_the_sinba_items() -> None:
     _round_trips(event)
 
 
+def test_an_assessment_stored_before_the_later_sinba_items_still_reads_back() -> None:
+    stored = _valutazione(tipo="sociale", sinba=SINBA).model_dump(mode="json", by_alias=True)
+    stored["sinba"] = dict(SINBA_PRIMA)
+    opened = ValutazioneEffettuata.model_validate(stored, context=STORED)
+    assert opened.sinba is not None
+    assert opened.sinba.condizione_minore == "1"
+    assert (opened.sinba.minore_straniero_non_accompagnato, opened.sinba.disabilita) == (
+        None,
+        None,
+    )
+
+
 def test_the_items_and_the_household_are_optional() -> None:
     event = _valutazione(nucleo=None)
     assert (event.nucleo, event.sina, event.sinba) == (None, None, None)
@@ -129,6 +159,9 @@ def test_a_correction_restates_the_items() -> None:
         ("sinba", "valutazione_minore", "14"),
         ("sinba", "fonte_segnalazione", UNKNOWN),
         ("sinba", "data_prima_segnalazione", "2026-03"),
+        ("sinba", "minore_straniero_non_accompagnato", "3"),
+        ("sinba", "condizione_lavoro", UNKNOWN),
+        ("sinba", "tipo_disabilita", "2"),
     ],
 )
 @pytest.mark.parametrize("make", [_valutazione, _rettifica], ids=["effettuata", "rettificata"])
@@ -175,7 +208,9 @@ def test_the_items_are_sealed_under_the_persons_key_and_erasable(
         assert is_encrypted(sealed["nucleo"])
         for block in ("sina", "sinba"):
             assert set(sealed[block]) == set(clear[block])
-            assert all(is_encrypted(value) for value in sealed[block].values()), block
+            given = {key: value for key, value in clear[block].items() if value is not None}
+            assert all(is_encrypted(sealed[block][key]) for key in given), block
+            assert all(sealed[block][key] is None for key in set(clear[block]) - set(given))
         assert codec.decrypt(sealed, event.event_id) == clear
 
         keystore.erase(event.persona_id)
@@ -186,6 +221,8 @@ def test_the_items_are_sealed_under_the_persons_key_and_erasable(
         assert opened.sina is not None
         assert opened.sinba is not None
         assert all(isinstance(getattr(opened.sina, f), Erased) for f in SINA)
-        assert all(isinstance(getattr(opened.sinba, f), Erased) for f in SINBA)
+        assert all(
+            isinstance(getattr(opened.sinba, f), Erased) for f, v in SINBA.items() if v is not None
+        )
     finally:
         keystore.close()

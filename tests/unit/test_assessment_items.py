@@ -23,6 +23,7 @@ from shared.events.assessment import (
     SINA_CODICI,
     SINA_XSD,
     SINBA_CODICI,
+    SINBA_RICHIESTI_DAL_FLUSSO,
     SINBA_XSD,
     ValutazioneSina,
     ValutazioneSinba,
@@ -44,9 +45,6 @@ SINBA_FILE = "SINBA.xsd"
 SINBA_REQUIRED_ELSEWHERE = frozenset(
     {
         "@IDBeneficiario",
-        "@MinoreStranieroNoAcc",
-        "@CondizioneLavoro",
-        "@Disabilita",
         "@SegnalazioneAutoritaGiudiziaria",
         "@ProvvedimentoGiudiziario",
         "@FasciaEtaBeneficiario",
@@ -185,6 +183,11 @@ def sinba(**changes: Any) -> dict[str, Any]:
         "valutazione_famiglia_minore": "2",
         "fonte_segnalazione": "13",
         "data_prima_segnalazione": "03/2026",
+        "minore_straniero_non_accompagnato": "2",
+        "condizione_lavoro": "1",
+        "disabilita": "1",
+        "tipo_disabilita": "3",
+        "inv_civ_certificazioni": "4",
     }
     return values | changes
 
@@ -212,9 +215,35 @@ def test_each_field_is_required_exactly_when_the_xsd_requires_it(
     model: type[BaseModel], field: str, path: str, item: XsdItem
 ) -> None:
     info = model.model_fields[field]
-    assert info.is_required() == item.required, path
-    if not item.required:
+    added_later = model is ValutazioneSinba and field in SINBA_RICHIESTI_DAL_FLUSSO
+    assert info.is_required() == (item.required and not added_later), path
+    if not info.is_required():
         assert info.default is None
+
+
+def test_the_items_added_later_are_exactly_the_xsd_required_ones_left_optional() -> None:
+    """Optional in the event (stored assessments lack them), required by the flow: the
+    flow's builder must block on each of these and on nothing else the model calls optional."""
+    optional = {
+        field for field, info in ValutazioneSinba.model_fields.items() if not info.is_required()
+    }
+    required_by_xsd = {field for field in optional if SINBA_BLOCK[SINBA_XSD[field]].required}
+    assert required_by_xsd == SINBA_RICHIESTI_DAL_FLUSSO
+    assert ValutazioneSinba(**{**sinba(), **dict.fromkeys(SINBA_RICHIESTI_DAL_FLUSSO)})
+
+
+@pytest.mark.parametrize("field", ["tipo_disabilita", "inv_civ_certificazioni"])
+def test_the_kind_of_disability_is_refused_for_a_minor_without_one(field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        ValutazioneSinba(
+            **sinba(disabilita="2", tipo_disabilita=None, inv_civ_certificazioni=None)
+            | {field: "1"}
+        )
+    assert [error["loc"] for error in refused.value.errors()] == [(field,)]
+    assert ValutazioneSinba(
+        **sinba(disabilita="2", tipo_disabilita=None, inv_civ_certificazioni=None)
+    )
+    assert ValutazioneSinba(**sinba(disabilita=None)).tipo_disabilita == "3"
 
 
 @pytest.mark.parametrize(("model", "field", "path", "item"), FIELDS)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from services.casework.domain import Caso, Scadenza, area_di_riferimento
 from shared.errors import Conflict, FieldError, NotFound
 from shared.events import CommandContext, acting, new_person_id
+from shared.events.casework import InterventoAnnullato
 from shared.events.envelope import Actor, LedgerEvent
 from shared.events.profile import ProfiloStatistico
 
@@ -31,6 +32,7 @@ PROFESSIONAL = {
     "MonitoraggioRegistrato",
     "InterventoVerificato",
     "InterventoConcluso",
+    "InterventoAnnullato",
     "SegnalazioneTribunale",
     "RelazioneInviata",
     "CasoChiuso",
@@ -76,6 +78,7 @@ COMMANDS = st.sampled_from(
         "verifica",
         "verifica_e_concludi",
         "concludi_intervento",
+        "annulla_intervento",
         "segnala",
         "recepisci_provvedimento",
         "invia_relazione",
@@ -169,6 +172,8 @@ def _run(caso: Caso, command: str, who: str, pick: int) -> None:
                 )
             case "concludi_intervento":
                 caso.concludi_intervento(who, intervento, concluso_il=DAY)
+            case "annulla_intervento":
+                caso.annulla_intervento(who, intervento, motivo="Registrato per errore")
             case "segnala":
                 caso.segnala(
                     who,
@@ -242,6 +247,7 @@ def _check_history(history: list[LedgerEvent]) -> None:
     activated: set[UUID] = set()
     verified: set[UUID] = set()
     ended: set[UUID] = set()
+    withdrawn: set[UUID] = set()
     assessments: set[UUID] = set()
     for event in history:
         kind = event.event_type
@@ -275,6 +281,14 @@ def _check_history(history: list[LedgerEvent]) -> None:
         if kind == "RelazioneInviata":
             assert data.provvedimento_id is None or data.provvedimento_id in orders
             reports_owed.discard(data.provvedimento_id)
+        if kind in ("MonitoraggioRegistrato", "InterventoVerificato", "InterventoConcluso"):
+            assert data.intervento_id in activated
+            assert data.intervento_id not in withdrawn, f"{kind} of a withdrawn intervention"
+        if kind == "InterventoAnnullato":
+            assert data.intervento_id in activated, "a withdrawal of nothing"
+            assert data.intervento_id not in withdrawn, "withdrawn twice"
+            assert data.motivo.strip()
+            withdrawn.add(data.intervento_id)
         if kind == "InterventoVerificato":
             if data.concluso or data.intervento_id in ended:
                 verified.add(data.intervento_id)  # its outcome, verified at or after its end
@@ -288,7 +302,7 @@ def _check_history(history: list[LedgerEvent]) -> None:
             assert data.motivo.strip()
             assert event.legal_basis.strip()
         if kind == "CasoChiuso":
-            assert activated <= verified & ended, "closed with an intervention pending"
+            assert activated - withdrawn <= verified & ended, "closed with an intervention pending"
             assert not reports_owed, "closed while a court waits for a report"
         if kind == "AssistenteSocialeAssegnato":
             seen.discard("PresaInCarico")  # a reassigned case waits for its new worker
@@ -634,6 +648,112 @@ def test_an_intervention_does_not_end_before_it_starts(
         _act(caso, method, target, **extra, **fields)
     assert refused.value.location == ("body", field)
     assert caso.version == version
+
+
+# -- withdrawing an intervention recorded by mistake ---------------------------------------
+
+
+def _with_interventions() -> Caso:
+    caso = _taken_in_charge()
+    for step in ("valuta", "firma_contratto", "definisci_progetto"):
+        _run(caso, step, "as.anziani", 0)
+    return caso
+
+
+def _activate(caso: Caso, fine_prevista: date | None = date(2026, 12, 31)) -> UUID:
+    intervento = uuid4()
+    _act(
+        caso,
+        "attiva_intervento",
+        intervento,
+        prestazione="A2.07",
+        inizio=DAY,
+        fine_prevista=fine_prevista,
+    )
+    return intervento
+
+
+def _withdraw(caso: Caso, intervento: UUID, who: str = "as.anziani") -> None:
+    with acting(_context(who)):
+        caso.annulla_intervento(who, intervento, motivo="Registrato per errore")
+
+
+def test_a_running_intervention_withdrawn_is_no_longer_running_nor_owed() -> None:
+    caso = _with_interventions()
+    annullato, resta = _activate(caso), _activate(caso, date(2027, 2, 1))
+    assert Scadenza("verifica_intervento", date(2026, 12, 31), annullato) in caso.scadenze
+
+    _withdraw(caso, annullato)
+
+    (event,) = [e for e in caso.collect_events() if isinstance(e, InterventoAnnullato)]
+    assert event.intervento_id == annullato
+    assert event.motivo == "Registrato per errore"
+    found = caso.interventi[annullato]
+    assert found.annullato
+    assert not found.in_corso
+    assert not found.pendente
+    assert caso.interventi[resta].in_corso
+    assert [s.riferimento_id for s in caso.scadenze if s.tipo == "verifica_intervento"] == [resta]
+
+
+def test_a_concluded_intervention_may_be_withdrawn_and_then_owes_no_verification() -> None:
+    caso = _with_interventions()
+    intervento = _activate(caso)
+    _act(caso, "concludi_intervento", intervento, concluso_il=date(2026, 12, 1))
+    assert caso.interventi[intervento].pendente  # ended, not verified
+
+    _withdraw(caso, intervento)
+
+    assert not caso.interventi[intervento].pendente
+    assert [s.tipo for s in caso.scadenze] == ["revisione_progetto"]
+
+
+def test_a_case_whose_only_intervention_was_withdrawn_may_close() -> None:
+    caso = _with_interventions()
+    intervento = _activate(caso, fine_prevista=None)
+    with pytest.raises(Conflict, match="ancora attivo"):
+        _run(caso, "chiudi", "as.anziani", 0)
+    _withdraw(caso, intervento)
+    _run(caso, "chiudi", "as.anziani", 0)
+    assert caso.chiuso
+
+
+@pytest.mark.parametrize(
+    ("method", "fields"),
+    [
+        ("monitora", {"data": DAY, "note": "Regolare"}),
+        ("verifica", {"concluso": False, "esito": "raggiunto", "efficacia": "Buona"}),
+        ("verifica", {"concluso": True, "esito": "raggiunto", "efficacia": "Buona"}),
+        ("concludi_intervento", {"concluso_il": DAY}),
+        ("annulla_intervento", {"motivo": "Di nuovo"}),
+    ],
+)
+def test_a_withdrawn_intervention_takes_no_more_acts(method: str, fields: dict[str, Any]) -> None:
+    caso = _with_interventions()
+    intervento = _activate(caso)
+    _withdraw(caso, intervento)
+    version = caso.version
+    with pytest.raises(Conflict, match="l'intervento è annullato"):
+        _act(caso, method, intervento, **fields)
+    assert caso.version == version
+
+
+def test_a_withdrawal_follows_the_record_s_rules() -> None:
+    caso = _with_interventions()
+    intervento = _activate(caso)
+    with pytest.raises(NotFound, match="intervento non trovato"):
+        _withdraw(caso, uuid4())
+    with pytest.raises(Conflict, match="solo l'assistente sociale assegnata"):
+        _withdraw(caso, intervento, "as.minori")
+    with pytest.raises(FieldError) as blank:
+        _act(caso, "annulla_intervento", intervento, motivo="   ")
+    assert blank.value.location == ("body", "motivo")
+    assert not caso.interventi[intervento].annullato
+
+    _withdraw(caso, intervento)
+    _run(caso, "chiudi", "as.anziani", 0)
+    with pytest.raises(Conflict, match="il caso è chiuso"):
+        _withdraw(caso, intervento)
 
 
 def _profilo(fascia: str, cittadinanza: str, area: str = "POV") -> ProfiloStatistico:

@@ -77,3 +77,22 @@ def test_each_order_says_whether_a_report_named_it() -> None:
     assert inviata == {ORDINE: False, ALTRO_ORDINE: True}
     assert [r["dati"]["provvedimento_id"] for r in found["relazioni"]] == [ALTRO_ORDINE]
     assert [e["tipo"] for e in found["timeline"]] == [e.tipo for e in _eventi()]
+
+
+def test_a_withdrawn_intervention_shows_its_withdrawal_and_owes_no_verification() -> None:
+    annullato, resta = str(uuid4()), str(uuid4())
+    eventi = _eventi(
+        _evento(5, "InterventoAttivato", intervento_id=annullato, fine_prevista="2026-02-01"),
+        _evento(6, "InterventoAttivato", intervento_id=resta, fine_prevista="2026-02-15"),
+        _evento(7, "InterventoAnnullato", intervento_id=annullato, motivo="Per errore"),
+    )
+    found = _componi(eventi, date(2026, 1, 10))
+    interventi = {i["intervento_id"]: i for i in found["interventi"]}
+    assert interventi[annullato]["annullamento"]["dati"]["motivo"] == "Per errore"
+    assert interventi[annullato]["annullamento"]["versione"] == 7
+    assert interventi[resta]["annullamento"] is None
+    assert [(s["tipo"], str(s["riferimento_id"])) for s in found["scadenze"]] == [
+        ("verifica_intervento", resta),
+        ("relazione_tribunale", ORDINE),
+    ]
+    assert found["timeline"][-1]["tipo"] == "InterventoAnnullato"

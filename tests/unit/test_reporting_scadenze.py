@@ -147,6 +147,29 @@ def test_any_verification_after_the_end_meets_it() -> None:
     assert scadenze_del_caso(events) == []
 
 
+def _annullato(intervento: UUID) -> Evento:
+    return Evento("InterventoAnnullato", {"intervento_id": str(intervento), "motivo": "cifrato"})
+
+
+def test_a_withdrawn_intervention_owes_no_verification_running_or_concluded() -> None:
+    running, ended, other = uuid4(), uuid4(), uuid4()
+    events = [
+        APERTO,
+        _attivato(running, DAY + timedelta(30)),
+        _attivato(ended),
+        _concluso(ended, DAY),
+        _attivato(other, DAY + timedelta(40)),
+    ]
+    assert len(scadenze_del_caso(events)) == 3
+    events += [_annullato(running), _annullato(ended)]
+    assert scadenze_del_caso(events) == [
+        Scadenza("verifica_intervento", DAY + timedelta(40), other)
+    ]
+    # a withdrawal is final: nothing later makes its verification due again
+    events.append(_concluso(running, DAY + timedelta(5)))
+    assert [s.riferimento_id for s in scadenze_del_caso(events)] == [other]
+
+
 def test_a_court_report_is_owed_until_a_report_names_that_order() -> None:
     ordine, altro = uuid4(), uuid4()
     entro = DAY + timedelta(60)

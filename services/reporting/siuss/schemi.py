@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import Final
 
 from lxml import etree
@@ -88,3 +89,14 @@ class SchemaSiuss:
         errori = self.errori(flusso)
         if errori:
             raise FlussoNonValido(self.tipo, errori)
+
+
+XSD: Final[dict[TipoFlusso, str]] = {"PS_PSA_SINA": "PS_PSA_SINA201812.xsd", "SINBA": "SINBA.xsd"}
+
+
+def schemi_ufficiali() -> dict[TipoFlusso, SchemaSiuss]:
+    """Both official XSDs, from the package data (``siuss/xsd``), compiled once per call."""
+    cartella = resources.files("services.reporting.siuss") / "xsd"
+    return {
+        tipo: SchemaSiuss.da_xsd(tipo, (cartella / nome).read_bytes()) for tipo, nome in XSD.items()
+    }

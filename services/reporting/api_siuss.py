@@ -1,0 +1,197 @@
+"""HTTP entry points of SIUSS: INPS's ``/waas/v1`` API exactly as ``api-comuni.yaml``
+specifies it (problem+json errors, ``since`` in milliseconds), and the coordinators' lists of
+blocked and refused flows under ``/api/reporting/siuss``."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from services.reporting.siuss_trasmissione import EsitoNotificato, TrasmissioneSiuss
+from shared.auth.policy import Forbidden, require_role
+from shared.auth.richiesta import Richiesta
+from shared.web.authentication import CurrentPrincipal
+from shared.web.context import correlation_id
+
+PROBLEM = "application/problem+json"
+LIMITE_PREDEFINITO = 10
+LIMITE_MASSIMO = 100
+STATO = "reporting.siuss.flussi"
+
+
+def problem(status: int, title: str, detail: str) -> JSONResponse:
+    """An RFC 7807 problem, with only the fields the spec's ``Problem`` allows."""
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail[:4096]},
+        status_code=status,
+        media_type=PROBLEM,
+    )
+
+
+def ts_iso(ts: datetime) -> str:
+    """``2023-11-27T11:04:56.852Z``: UTC, milliseconds, as INPS's examples write it."""
+    utc = ts.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+class EsitoIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id_flusso: str = Field(min_length=1, max_length=64)
+    tipo: Literal["PS_PSA_SINA", "SINBA"]
+    ts_flusso: AwareDatetime
+    ts_acquisizione: AwareDatetime
+    codice_esito: Literal["OK", "DATI_NON_TROVATI", "RICHIESTA_INVALIDA", "ERRORE_GENERICO"]
+    descrizione_esito: str | None = None
+    id_acquisizione_siuss: str | None = Field(default=None, max_length=200)
+
+
+class ElencoEsitiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    elenco_esiti: list[EsitoIn] = Field(default_factory=list, max_length=100)
+
+
+def _intero(valore: str | None, nome: str, minimo: int, massimo: int) -> int:
+    if valore is None or not valore.strip().lstrip("-").isdigit():
+        raise ValueError(f"{nome}: atteso un intero")
+    numero = int(valore)
+    if not minimo <= numero <= massimo:
+        raise ValueError(f"{nome}: fuori dall'intervallo {minimo}-{massimo}")
+    return numero
+
+
+def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
+    api = APIRouter(prefix="/waas/v1", tags=["siuss"])
+
+    def richiesta(principal: CurrentPrincipal, request: Request) -> Richiesta:
+        return Richiesta(principal, "api", correlation_id(request))
+
+    @api.get("/flussi", response_model=None)
+    def elenco_flussi(principal: CurrentPrincipal, request: Request) -> Any:
+        """The flows issued after ``since`` (ms), oldest first, at most ``limit``."""
+        try:
+            require_role(principal, STATO)
+        except Forbidden as error:
+            return problem(403, "Accesso negato", str(error))
+        try:
+            since = _intero(request.query_params.get("since"), "since", 0, 10**20)
+            limite = _intero(
+                request.query_params.get("limit", str(LIMITE_PREDEFINITO)),
+                "limit",
+                0,
+                LIMITE_MASSIMO,
+            )
+        except ValueError as error:
+            return problem(400, "Richiesta non valida", str(error))
+        serviti = trasmissione.flussi(richiesta(principal, request), since, limite)
+        return JSONResponse(
+            {
+                "elenco_flussi": [
+                    {
+                        "codice_ente": f.codice_ente,
+                        "denominazione_ente": f.denominazione_ente[:256],
+                        "id_flusso": f.id_flusso,
+                        "tipo": f.tipo,
+                        "ts_flusso": ts_iso(f.ts_flusso),
+                        "flusso": base64.b64encode(f.xml).decode("ascii"),
+                    }
+                    for f in serviti
+                ]
+            }
+        )
+
+    @api.post("/esiti", response_model=None, status_code=204)
+    async def notifica_esiti(principal: CurrentPrincipal, request: Request) -> Any:
+        """INPS's outcomes: each recorded once; 204 when all are recorded (or known)."""
+        try:
+            require_role(principal, "reporting.siuss.esiti")
+        except Forbidden as error:
+            return problem(403, "Accesso negato", str(error))
+        try:
+            corpo = ElencoEsitiIn.model_validate_json(await request.body())
+        except ValidationError as error:
+            primo = error.errors()[0]
+            campo = ".".join(str(p) for p in primo["loc"]) or "corpo"
+            return problem(400, "Richiesta non valida", f"{campo}: {primo['msg']}")
+        esiti = [
+            EsitoNotificato(
+                id_flusso=e.id_flusso,
+                tipo=e.tipo,
+                ts_flusso=e.ts_flusso,
+                ts_acquisizione=e.ts_acquisizione,
+                codice_esito=e.codice_esito,
+                descrizione_esito=e.descrizione_esito,
+                id_acquisizione_siuss=e.id_acquisizione_siuss,
+            )
+            for e in corpo.elenco_esiti
+        ]
+        trasmissione.registra_esiti(richiesta(principal, request), esiti)
+        return Response(status_code=204)
+
+    @api.get("/status", response_model=None)
+    def stato(principal: CurrentPrincipal) -> Any:
+        """The service's state, as a problem+json document (the spec's health check)."""
+        try:
+            require_role(principal, STATO)
+        except Forbidden as error:
+            return problem(403, "Accesso negato", str(error))
+        if not trasmissione.pronto():
+            return problem(503, "Servizio non disponibile", "flussi SIUSS non aggiornati")
+        return problem(200, "OK", "servizio flussi SIUSS attivo")
+
+    return api
+
+
+class BloccatoOut(BaseModel):
+    tipo: str
+    operazione: str
+    comune: str
+    caso_id: str
+    intervento_id: str | None
+    campo: str | None
+    motivo: str | None
+
+
+class BloccatiOut(BaseModel):
+    items: list[BloccatoOut]
+    next: str | None = None
+
+
+class RespintoOut(BaseModel):
+    id_flusso: str
+    tipo: str
+    comune: str
+    caso_id: str
+    intervento_id: str | None
+    ts_flusso: datetime | None
+    esito: str
+    descrizione: str | None
+
+
+class RespintiOut(BaseModel):
+    items: list[RespintoOut]
+    next: str | None = None
+
+
+def router(trasmissione: TrasmissioneSiuss) -> APIRouter:
+    api = APIRouter(prefix="/api/reporting/siuss", tags=["osservatorio"])
+
+    @api.get("/bloccati", response_model=BloccatiOut)
+    def bloccati(principal: CurrentPrincipal, request: Request) -> BloccatiOut:
+        """Flows that cannot be built, with what is missing (never the value)."""
+        found = trasmissione.bloccati(Richiesta(principal, "api", correlation_id(request)))
+        return BloccatiOut(items=[BloccatoOut.model_validate(r) for r in found])
+
+    @api.get("/respinti", response_model=RespintiOut)
+    def respinti(principal: CurrentPrincipal, request: Request) -> RespintiOut:
+        """Flows INPS refused, with its reason; each reason read is recorded."""
+        found = trasmissione.respinti(Richiesta(principal, "api", correlation_id(request)))
+        return RespintiOut(items=[RespintoOut.model_validate(r) for r in found])
+
+    return api
