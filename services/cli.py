@@ -382,10 +382,12 @@ def _open(settings: Settings) -> District:
 
 
 from services.cli_identity import clients, district, users  # noqa: E402
+from services.cli_siuss import siuss  # noqa: E402
 
 main.add_command(users)
 main.add_command(clients)
 main.add_command(district)
+main.add_command(siuss)
 
 
 if __name__ == "__main__":

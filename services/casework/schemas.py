@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -15,10 +15,15 @@ from pydantic import (
     StrictBool,
     StrictStr,
     StringConstraints,
+    create_model,
     field_validator,
 )
 
-from shared.events.assessment import ValutazioneSina, ValutazioneSinba
+from shared.events.assessment import (
+    SINBA_RICHIESTI_DAL_FLUSSO,
+    ValutazioneSina,
+    ValutazioneSinba,
+)
 from shared.events.casework import AutoritaGiudiziaria, Relazione, RuoloLegale
 from shared.events.types import AreaUtenza, CodicePrestazioneSiuss
 from shared.web.contract import CONTRACT, AttoIn, Breve, Testo, clear_input
@@ -45,12 +50,23 @@ Importo = Annotated[
     AfterValidator(_in_euro_e_centesimi),
 ]
 
+
+def _required(model: type[BaseModel], names: frozenset[str]) -> type[BaseModel]:
+    """``model`` with ``names`` required: items the event keeps optional only so that older
+    records read back (a new SINBA assessment must carry what SINBA.xsd requires)."""
+    fields: dict[str, Any] = {}
+    for name in sorted(names):
+        kinds = [k for k in get_args(model.model_fields[name].annotation) if k is not type(None)]
+        fields[name] = (Union[tuple(kinds)], ...)  # noqa: UP007 - built at run time
+    return create_model(model.__name__, __base__=model, **fields)
+
+
 if TYPE_CHECKING:  # the same fields, as the type checker sees them
     SinaIn = ValutazioneSina
     SinbaIn = ValutazioneSinba
 else:
     SinaIn = clear_input(ValutazioneSina)
-    SinbaIn = clear_input(ValutazioneSinba)
+    SinbaIn = _required(clear_input(ValutazioneSinba), SINBA_RICHIESTI_DAL_FLUSSO)
 
 
 def _not_future(value: date | None) -> date | None:

@@ -38,7 +38,7 @@ from services.reporting.siuss.dagli_eventi import (
     flusso_ps,
     flusso_sinba,
 )
-from services.reporting.siuss.dovuti import PS, flussi
+from services.reporting.siuss.dovuti import PS, esiti, flussi
 from services.reporting.siuss.errori import FlussoNonCostruibile, FlussoNonValido
 from services.reporting.siuss.formato import TipoFlusso, id_flusso
 from services.reporting.siuss.schemi import SchemaSiuss
@@ -58,6 +58,7 @@ from shared.scadenze import oggi
 LEGGE_FLUSSI: Final = "reporting.siuss.flussi"
 NOTIFICA_ESITI: Final = "reporting.siuss.esiti"
 ANOMALIE: Final = "reporting.siuss.anomalie"
+ESPORTA: Final = "reporting.siuss.esporta"
 LEGAL_BASIS: Final = "DLGS147_ART24"
 FINALITA: Final = "TRASMISSIONE_SIUSS"
 FINALITA_ANOMALIE: Final = "COORDINAMENTO"
@@ -152,7 +153,7 @@ class TrasmissioneSiuss:
     ) -> list[FlussoServito]:
         """The comune's flows issued from ``dal`` to ``al`` (Europe/Rome), for a comune that
         uploads by hand: the same flows, ids and XML that INPS reads from the API."""
-        require_role(richiesta.principal, LEGGE_FLUSSI)
+        require_role(richiesta.principal, ESPORTA)
         self.emetti_dovuti(richiesta)
         with self.views.reader.connect() as connection:
             rows = connection.execute(
@@ -237,12 +238,14 @@ class TrasmissioneSiuss:
         scope = ambito(richiesta.principal, ANOMALIE)
         with self.views.reader.connect() as connection:
             rows = connection.execute(
-                select(flussi)
-                .where(
-                    flussi.c.esito.is_not(None),
-                    flussi.c.esito != "OK",
-                    scope.filtro(flussi.c.comune, None),
+                select(
+                    flussi,
+                    esiti.c.esito,
+                    esiti.c.descrizione.label("descrizione_esito"),
+                    esiti.c.evento_id.label("esito_evento_id"),
                 )
+                .join(esiti, esiti.c.flusso_id == flussi.c.flusso_id)
+                .where(esiti.c.esito != "OK", scope.filtro(flussi.c.comune, None))
                 .order_by(flussi.c.ts_ms)
             ).all()
         letture = [

@@ -99,6 +99,8 @@ RULES: dict[str, Rule] = {
     "reporting.siuss.flussi": Rule({}, client_scopes=frozenset({"siuss"})),
     "reporting.siuss.esiti": Rule({}, client_scopes=frozenset({"siuss"})),
     "reporting.siuss.anomalie": Rule({"coordinatore": "comune"}),
+    # files for a comune that uploads by hand: the district's amministratore, at the server
+    "reporting.siuss.esporta": Rule({"amministratore": "any"}),
     "servizio.stato": Rule(dict.fromkeys(USER_ROLES, "any"), any_client=True),
 }
 

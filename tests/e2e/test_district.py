@@ -34,6 +34,7 @@ from tests.support.intake_flow import (
 )
 from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, run_cli
+from tests.support.siuss_flow import run_siuss_flow
 
 
 @pytest.fixture
@@ -177,6 +178,7 @@ def _intake_flow(district: District) -> None:
     assert_case_history(case)
     assert interventions_on_the_map(district.url("network"), planner, resource) == 1
     run_reporting_flow(district.url, district.token, case, before)
+    run_siuss_flow(district.url, district.token, case)
 
 
 def _gap(client: httpx.Client, comune: str, area: str) -> int | None:

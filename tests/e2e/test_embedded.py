@@ -26,6 +26,7 @@ from tests.support.intake_flow import (
 )
 from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer, server
+from tests.support.siuss_flow import run_siuss_flow
 
 
 def _token(base_url: str, username: str) -> dict[str, str]:
@@ -147,7 +148,8 @@ def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
     the case its hand-over opened (tests/support/casework_flow.py), on the embedded server:
     the referral and the intervention reach the network's map; then the reporting issue's
     (tests/support/reporting_flow.py): the case's cartella, audit and reads, caseloads and
-    the observatory."""
+    the observatory; then the SIUSS issue's (tests/support/siuss_flow.py): INPS reads the
+    case's flows and notifies its outcomes."""
     with server(tmp_path) as process:
         process.start(demo=True)
 
@@ -169,6 +171,7 @@ def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
         assert_case_history(case)
         assert interventions_on_the_map(network, planner, resource) == 1
         run_reporting_flow(url, headers, case, before)
+        run_siuss_flow(url, headers, case)
     assert _verify(process).returncode == 0
 
 

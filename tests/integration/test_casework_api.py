@@ -2080,6 +2080,16 @@ SIUSS_INVALID: list[Any] = [
         id="SINBA: straniero non accompagnato ignoto",
     ),
     pytest.param(
+        {"sinba": _without(SINBA, "condizione_lavoro")},
+        "body.sinba.condizione_lavoro",
+        id="SINBA: condizione lavorativa mancante (richiesta dal flusso)",
+    ),
+    pytest.param(
+        {"sinba": _without(SINBA, "disabilita")},
+        "body.sinba.disabilita",
+        id="SINBA: disabilità mancante (richiesta dal flusso)",
+    ),
+    pytest.param(
         {"sinba": SINBA | {"condizione_lavoro": "5"}},
         "body.sinba.condizione_lavoro",
         id="SINBA: condizione lavorativa 5",

@@ -79,6 +79,10 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
         "richiedente": {"tipo": "familiare", "nome": "Paolo Rossi", "contatto": "333 1234567"},
         "persona": {
             **PERSONA,
+            # what SIUSS asks of a beneficiary (the siuss flow sends it to INPS)
+            "sesso": "F",
+            "luogo_nascita": "E094",
+            "cittadinanza": 380,
             "residenza": {"paese": 380, "comune_istat": "015108", "indirizzo": "Via Roma 1"},
         },
     }

@@ -63,14 +63,24 @@ flussi = Table(
     Column("ts_ms", BigInteger, index=True),
     Column("campo", String(200)),
     Column("motivo", String(200)),
-    Column("esito", String(20)),
-    Column("id_acquisizione", String(200)),
-    Column("esito_evento_id", String(36)),
-    Column("descrizione_esito", JSON),
 )
 """One row per due flow: ``stato`` is ``da_emettere``, ``emesso`` or ``bloccato``; once
 issued, its id and timestamp (``ts_ms``: whole milliseconds since the epoch, what ``since``
-compares with); INPS's latest outcome (its description as recorded, still encrypted)."""
+compares with)."""
+esiti = Table(
+    "reporting_siuss_esiti",
+    metadata,
+    Column("flusso_id", String(200), primary_key=True),
+    Column("esito", String(20), nullable=False),
+    Column("id_acquisizione", String(200)),
+    Column("evento_id", String(36), nullable=False),
+    Column("descrizione", JSON),
+    Column("posizione", BigInteger, nullable=False),
+)
+"""INPS's latest outcome per flow (the latest recorded: highest position in reporting's
+ledger, whatever order the topic's partitions deliver them in); its description as
+recorded, still encrypted. A table of its own: an outcome may be read before the flow's
+issuing when a rebuild reads another partition first."""
 casi = Table(
     "reporting_siuss_casi",
     metadata,
@@ -279,14 +289,21 @@ class FlussiSiuss:
     def _reporting(self, connection: Connection, event: WireEvent) -> None:
         data = event.data
         if event.type == "EsitoSiussRicevuto":
+            valori = {
+                "esito": data["esito"],
+                "id_acquisizione": data.get("id_acquisizione"),
+                "evento_id": str(data["event_id"]),
+                "descrizione": data.get("descrizione"),
+                "posizione": event.position,
+            }
+            statement = dialect_insert(connection, esiti).values(
+                flusso_id=data["flusso_id"], **valori
+            )
             connection.execute(
-                update(flussi)
-                .where(flussi.c.flusso_id == data["flusso_id"])
-                .values(
-                    esito=data["esito"],
-                    id_acquisizione=data.get("id_acquisizione"),
-                    esito_evento_id=str(data["event_id"]),
-                    descrizione_esito=data.get("descrizione"),
+                statement.on_conflict_do_update(
+                    index_elements=["flusso_id"],
+                    set_=valori,
+                    where=esiti.c.posizione < statement.excluded.posizione,
                 )
             )
             return
