@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -131,7 +132,8 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
             )
             for e in corpo.elenco_esiti
         ]
-        trasmissione.registra_esiti(richiesta(principal, request), esiti)
+        # synchronous database work: off the event loop (design section 12)
+        await run_in_threadpool(trasmissione.registra_esiti, richiesta(principal, request), esiti)
         return Response(status_code=204)
 
     @api.get("/status", response_model=None)
