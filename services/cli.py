@@ -382,12 +382,16 @@ def _open(settings: Settings) -> District:
 
 
 from services.cli_identity import clients, district, users  # noqa: E402
+from services.cli_persone import persone  # noqa: E402
+from services.cli_privacy import privacy  # noqa: E402
 from services.cli_siuss import siuss  # noqa: E402
 
 main.add_command(users)
 main.add_command(clients)
 main.add_command(district)
 main.add_command(siuss)
+main.add_command(privacy)
+main.add_command(persone)
 
 
 if __name__ == "__main__":

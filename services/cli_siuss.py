@@ -2,10 +2,11 @@
 them to INPS by hand. The same flows, ids and XML that INPS reads from ``/waas/v1``: due
 flows are issued first, exactly as a first listing would issue them.
 
-The files name people in clear: the command runs as a named amministratore (``--as``), each
-flow written is a read recorded in reporting's ledger, and the directory is created for the
-owner only. Run it with the reporting service stopped (it follows the read models itself,
-like ``ambito projections rebuild``).
+The files name people in clear: the command runs as a named coordinatore of that comune
+(``--as``; the amministratore reads no case), each flow written is a read recorded in
+reporting's ledger, and the directory is created for the owner only. Run it with the
+reporting service stopped (it follows the read models itself, like ``ambito projections
+rebuild``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 
 import click
 
-from services.cli_identity import _acting, _store, as_option
+from services.cli_identity import AS_PASSWORD_VARIABLE, _store, as_option
 from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
+from shared.identity.models import User
+from shared.identity.store import IdentityStore
 from shared.keys import KeyDirectoryError
 from shared.settings import Settings
 
@@ -28,6 +31,21 @@ def _giorno(_: click.Context, __: click.Parameter, valore: str) -> date:
         return date.fromisoformat(valore)
     except ValueError:
         raise click.BadParameter("data non valida (AAAA-MM-GG)") from None
+
+
+def _coordinatore(store: IdentityStore, as_user: str | None, comune: str) -> User:
+    """The authenticated coordinatore of ``comune`` who runs the export."""
+    if as_user is None:
+        raise click.ClickException("--as: indica il coordinatore che esegue l'esportazione")
+    password = os.environ.get(AS_PASSWORD_VARIABLE) or click.prompt(
+        f"Password di {as_user}", hide_input=True, err=True
+    )
+    user = store.authenticate_user(as_user, password)
+    if user is None:
+        raise click.ClickException("--as: credenziali non valide o utente non attivo")
+    if user.role != "coordinatore" or comune not in user.comuni:
+        raise click.ClickException(f"--as: {user.username} non è un coordinatore del comune")
+    return user
 
 
 @click.group()
@@ -62,11 +80,9 @@ def siuss_export(
     if al < dal:
         raise click.BadParameter("precede --dal", param_hint="--al")
     with _store(settings, create=False) as store:
-        username = _acting(store, as_user)
-        user = store.get_user(username)
         if store.district().comune(comune) is None:
             raise click.BadParameter("comune non del distretto", param_hint="--comune")
-    assert user is not None
+        user = _coordinatore(store, as_user, comune)
     principal = Principal(
         subject=user.username,
         kind="user",

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from services.casework import api as casework_api
@@ -32,16 +32,19 @@ from services.network.application import NetworkApplication
 from services.network.projections import MappaRete
 from services.network.queries import NetworkQueries
 from services.reporting import api as reporting_api
+from services.reporting import api_cancellazioni as reporting_cancellazioni_api
 from services.reporting import api_carichi as reporting_carichi_api
 from services.reporting import api_cartella as reporting_cartella_api
 from services.reporting import api_osservatorio as reporting_osservatorio_api
 from services.reporting import api_siuss as reporting_siuss_api
 from services.reporting.accessi import AccessiQueries, RegistroAccessi
 from services.reporting.application import ReportingApplication
+from services.reporting.cancellazioni import Cancellazioni, CancellazioniQueries
 from services.reporting.carichi import CarichiReporting
 from services.reporting.carichi_queries import CarichiQueries
 from services.reporting.cartella import CartellaCasi, VerificheRegistri
 from services.reporting.cartella_queries import CartellaQueries
+from services.reporting.emergenze import EmergenzeQueries
 from services.reporting.osservatorio import Osservatorio
 from services.reporting.osservatorio_queries import OsservatorioQueries
 from services.reporting.projections import DomandePerComuneArea
@@ -50,6 +53,7 @@ from services.reporting.siuss.dovuti import FlussiSiuss
 from services.reporting.siuss.schemi import schemi_ufficiali
 from services.reporting.siuss_trasmissione import TrasmissioneSiuss
 from services.status import status_router
+from shared.auth.oidc import verifier_from_settings
 from shared.auth.tokens import TokenService
 from shared.bus.consumer import KafkaProjectionConsumer
 from shared.bus.relay import Relay
@@ -66,8 +70,10 @@ from shared.settings import SERVICES, Settings
 from shared.web.authentication import Authenticator, install_authentication
 from shared.web.context import CorrelationMiddleware
 from shared.web.errors import install_error_handlers
+from shared.web.gate import gate
 from shared.web.limits import BodySizeLimit
 from shared.web.metrics import install_metrics
+from shared.web.security import install_security
 
 
 @dataclass
@@ -97,7 +103,11 @@ class Runtime:
     """The case file (cartella) and its audit view."""
     accessi: AccessiQueries | None = None
     """The access log over every service's recorded reads."""
+    emergenze: EmergenzeQueries | None = None
+    """Break-glass reads and their review (decision 0030)."""
     siuss: TrasmissioneSiuss | None = None
+    cancellazioni: CancellazioniQueries | None = None
+    """The erasures of persons (decision 0029)."""
     """SIUSS: the flows INPS reads from ``/waas/v1``, and their outcomes."""
     feeds: list[ProjectionFeed] = field(default_factory=list)
     policies: list[PolicyRunner | KafkaPolicyConsumer] = field(default_factory=list)
@@ -167,6 +177,7 @@ def projections() -> list[Projection]:
         VerificheRegistri(),
         RegistroAccessi(),
         FlussiSiuss(),
+        Cancellazioni(),
     ]
 
 
@@ -275,11 +286,18 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
         cartella_feed = _feed(CartellaCasi(), settings, views, district)
         runtime.feeds.append(cartella_feed)
         runtime.feeds.append(_feed(VerificheRegistri(), settings, views, district))
-        runtime.feeds.append(_feed(RegistroAccessi(), settings, views, district))
+        accessi_feed = _feed(RegistroAccessi(), settings, views, district)
+        runtime.feeds.append(accessi_feed)
         runtime.cartelle = CartellaQueries(
             views, cartella_feed, runtime.registro, district.keystore
         )
-        runtime.accessi = AccessiQueries(views)
+        runtime.accessi = AccessiQueries(views, accessi_feed)
+        runtime.emergenze = EmergenzeQueries(
+            views, accessi_feed, runtime.registro, district.keystore
+        )
+        cancellazioni_feed = _feed(Cancellazioni(), settings, views, district)
+        runtime.feeds.append(cancellazioni_feed)
+        runtime.cancellazioni = CancellazioniQueries(views, cancellazioni_feed)
         siuss_feed = _feed(FlussiSiuss(), settings, views, district)
         runtime.feeds.append(siuss_feed)
         runtime.siuss = TrasmissioneSiuss(
@@ -314,14 +332,19 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="Cartella sociale a eventi dell'ambito territoriale sociale",
         version="0.1.0",
         lifespan=lifespan,
+        # the role gate, before any parameter or body is read (shared/auth/endpoints.py)
+        dependencies=[Depends(gate)],
     )
-    app.state.authenticator = Authenticator(runtime.identity, tokens)
+    app.state.authenticator = Authenticator(
+        runtime.identity, tokens, oidc=verifier_from_settings(settings)
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
     install_authentication(app)
     install_metrics(app)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(BodySizeLimit, bulk_paths=frozenset({network_api.IMPORT_PATH}))
+    install_security(app, settings)  # outermost: its headers are on every answer
 
     if runtime.intake is not None:
         app.include_router(intake_api.router(runtime.intake))
@@ -339,10 +362,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     if runtime.carichi is not None and runtime.registro is not None:
         app.include_router(reporting_carichi_api.router(runtime.carichi, runtime.registro))
     if runtime.cartelle is not None and runtime.accessi is not None:
-        app.include_router(reporting_cartella_api.router(runtime.cartelle, runtime.accessi))
+        assert runtime.emergenze is not None
+        app.include_router(
+            reporting_cartella_api.router(runtime.cartelle, runtime.accessi, runtime.emergenze)
+        )
     if runtime.siuss is not None:
         app.include_router(reporting_siuss_api.waas_router(runtime.siuss))
         app.include_router(reporting_siuss_api.router(runtime.siuss))
+    if runtime.cancellazioni is not None:
+        app.include_router(reporting_cancellazioni_api.router(runtime.cancellazioni))
     for service in runtime.services:
         app.include_router(status_router(service, runtime.district.ledger(service)))
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlparse
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.db import sqlite_url
 
 SERVICES = ("intake", "casework", "network", "reporting")
 """The four services, each with a ledger of its own."""
+
+OIDC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+"""Signature algorithms an OIDC token may use: public-key ones only (``none`` forges anything;
+HS* would let anyone holding the provider's public key sign)."""
 
 
 class Settings(BaseSettings):
@@ -42,11 +50,94 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
     """Lifetime of the access tokens ``/api/auth/token`` issues."""
+    https: bool = False
+    """The district is served over HTTPS (by Ambito's reverse proxy): responses then carry
+    ``Strict-Transport-Security``. Off, a browser is never told to insist on HTTPS."""
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated origins (``https://portale.example.it``) whose pages may call the API
+    from a browser, without credentials. Empty: no cross-origin call is allowed."""
+    trust_forwarded_for: bool = False
+    """The server is reached only through a reverse proxy that sets ``X-Forwarded-For``: the
+    login throttle then counts the address the proxy names, not the proxy's."""
     checkpoint_dir: Path | None = None
     """Where signed checkpoints are appended. Unset: ``checkpoints/`` in the key directory
     (set it when the key directory is mounted read-only, e.g. from a Kubernetes Secret)."""
     checkpoint_every: int = Field(default=500, ge=1)
     checkpoint_seconds: float = Field(default=60.0, gt=0)
+    oidc_issuer: str | None = None
+    """The district's OpenID Connect provider (``iss`` of its tokens). Set, its bearer tokens
+    are accepted beside Ambito's own; unset, only Ambito's."""
+    oidc_audience: str | None = None
+    """The ``aud`` the provider puts in tokens meant for Ambito (required with the issuer)."""
+    oidc_jwks_url: str | None = None
+    """The provider's JWKS endpoint (https; http only on the loopback). Exactly one of this and
+    ``oidc_jwks_file``."""
+    oidc_jwks_file: Path | None = None
+    """The provider's key set as a JWKS file, re-read when it changes."""
+    oidc_claim_username: str = Field(default="preferred_username", min_length=1)
+    oidc_claim_role: str = Field(default="ambito_ruolo", min_length=1)
+    oidc_claim_comuni: str = Field(default="ambito_comuni", min_length=1)
+    """A list of Belfiore codes of the district's comuni."""
+    oidc_claim_aree: str = Field(default="ambito_aree", min_length=1)
+    oidc_claim_codice_fiscale: str = Field(default="ambito_codice_fiscale", min_length=1)
+    """Optional in the token; SIUSS flows name the operator by it."""
+    oidc_algorithms: Annotated[tuple[str, ...], NoDecode] = ("RS256", "ES256", "EdDSA")
+    """Comma-separated; public-key algorithms only (never ``none``, never HS*)."""
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    """Clock skew tolerated on ``exp``, ``nbf`` and ``iat``."""
+
+    @field_validator("oidc_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """A half-configured provider is a startup error, never a silently closed door."""
+        sources = [s for s in (self.oidc_jwks_url, self.oidc_jwks_file) if s is not None]
+        if self.oidc_issuer is None:
+            if self.oidc_audience is not None or sources:
+                raise ValueError("AMBITO_OIDC_ISSUER is required with the other AMBITO_OIDC_*")
+            return self
+        if self.oidc_issuer == "ambito":
+            raise ValueError("AMBITO_OIDC_ISSUER cannot be 'ambito', Ambito's own issuer")
+        if not self.oidc_audience:
+            raise ValueError("AMBITO_OIDC_AUDIENCE is required with AMBITO_OIDC_ISSUER")
+        if len(sources) != 1:
+            raise ValueError(
+                "exactly one of AMBITO_OIDC_JWKS_URL and AMBITO_OIDC_JWKS_FILE is required "
+                "with AMBITO_OIDC_ISSUER"
+            )
+        if self.oidc_jwks_url is not None:
+            url = urlparse(self.oidc_jwks_url)
+            loopback = url.hostname in ("localhost", "127.0.0.1", "::1")
+            if url.scheme != "https" and not (url.scheme == "http" and loopback):
+                raise ValueError("AMBITO_OIDC_JWKS_URL must be https (http only on loopback)")
+        refused = [alg for alg in self.oidc_algorithms if alg not in OIDC_ALGORITHMS]
+        if refused or not self.oidc_algorithms:
+            raise ValueError(
+                "AMBITO_OIDC_ALGORITHMS: public-key algorithms only, among "
+                + ", ".join(sorted(OIDC_ALGORITHMS))
+            )
+        if self.oidc_jwks_file is not None and not self.oidc_jwks_file.is_file():
+            raise ValueError(f"AMBITO_OIDC_JWKS_FILE: no such file ({self.oidc_jwks_file})")
+        return self
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        for origin in value if isinstance(value, tuple | list) else ():
+            url = urlparse(str(origin))
+            if url.scheme not in ("http", "https") or not url.hostname or url.path or url.query:
+                raise ValueError(
+                    "AMBITO_CORS_ORIGINS: origins as scheme://host[:port], comma-separated "
+                    "(no '*', no path)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _keys_outside_data(self) -> Settings:

@@ -35,7 +35,13 @@ LEGAL_BASIS_CASO = "L328_ART22"
 LEGAL_BASIS_AUTORITA = "PROVV_AG"
 """The default basis of what a court order asks for (its details are in the event)."""
 PURPOSE_LETTURA = "PRESA_IN_CARICO"
-PURPOSE_BY_ROLE = {"coordinatore": "COORDINAMENTO", "assistente_sociale": PURPOSE_LETTURA}
+PURPOSE_BY_ROLE = {
+    "coordinatore": "COORDINAMENTO",
+    "assistente_sociale": PURPOSE_LETTURA,
+    "educatore": "EQUIPE",
+    "psicologo": "EQUIPE",
+    "pedagogista": "EQUIPE",
+}
 """The purpose a read cites when the reader names none (``finalita_accesso.csv``)."""
 SOCIAL_WORKER = "assistente_sociale"
 PROFESSIONALS = frozenset({"assistente_sociale", "educatore", "psicologo", "pedagogista"})
@@ -382,15 +388,23 @@ class CaseworkApplication(LedgerApplication):
         atto: Atto = Atto(),
         versione_letta: int | None = None,
     ) -> Esito:
-        return self._writes(
-            caso_id,
-            richiesta,
-            atto,
-            versione_letta,
-            "monitora",
-            intervento_id=intervento_id,
-            **fields,
-        )
+        """The case's social worker, or a professional its project names: a monitoring is
+        a contribution of whoever did it."""
+        self._check_act(atto)
+        require_role(richiesta.principal, "casework.caso.contribuisce")
+
+        def attempt() -> list[Caso]:
+            caso = self._caso(caso_id, richiesta, "casework.caso.legge")
+            self._authorised(caso, richiesta, "casework.caso.contribuisce")
+            if richiesta.principal.role == SOCIAL_WORKER:
+                self._require_assignee(caso, richiesta)
+            require_version(caso.version, versione_letta)
+            self._check_order_of_acts(caso, atto)
+            with acting(richiesta.context(caso.comune, atto.legal_basis, atto.occurred_at)):
+                caso.monitora(richiesta.principal.subject, intervento_id, **fields)
+            return [caso]
+
+        return self._esito(caso_id, self.save_retrying(attempt))
 
     def verifica(
         self,
@@ -558,6 +572,10 @@ class CaseworkApplication(LedgerApplication):
         """A court order may arrive before anyone takes charge: the coordinator records it
         on a case waiting for assignment, the assigned social worker afterwards."""
         self._check_act(atto)
+        try:  # 403 before any lookup for a role that may record no order at all
+            require_role(richiesta.principal, "casework.caso.scrive")
+        except Forbidden:
+            require_role(richiesta.principal, "casework.caso.assegna")
         provvedimento_id = uuid4()
 
         def attempt() -> list[Caso]:
@@ -667,6 +685,7 @@ class CaseworkApplication(LedgerApplication):
                 "casework.caso.legge",
                 comune=found.comune,
                 area=found.area_utenza,
+                nominati=found.professionisti,
             )
         except OutOfScope:
             raise NotFound("caso non trovato") from None
@@ -683,7 +702,13 @@ class CaseworkApplication(LedgerApplication):
     def _authorised(self, caso: Caso, richiesta: Richiesta, action: str) -> None:
         """Scope for acting on a case the caller may read: refused (403) rather than hidden."""
         try:
-            authorize(richiesta.principal, action, comune=caso.comune, area=caso.area_utenza)
+            authorize(
+                richiesta.principal,
+                action,
+                comune=caso.comune,
+                area=caso.area_utenza,
+                nominati=caso.professionisti,
+            )
         except OutOfScope as refusal:
             raise Forbidden(str(refusal)) from None
 

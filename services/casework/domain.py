@@ -130,6 +130,7 @@ class Caso(LedgerAggregate):
     class ProgettoDefinito(LedgerAggregate.Event, casework.ProgettoDefinito):
         def apply(self, aggregate: Any) -> None:
             aggregate.progetto = True
+            aggregate.professionisti = frozenset(self.professionisti)
             aggregate.revisione_entro = self.revisione_entro
             aggregate._segna_scadenze(self)
 
@@ -221,6 +222,7 @@ class Caso(LedgerAggregate):
         self.rappresentante_legale = False
         self.contratto = False
         self.progetto = False
+        self.professionisti: frozenset[str] = frozenset()
         self.revisione_entro: date | None = None
         self.interventi: dict[UUID, Intervento] = {}
         self.segnalazioni = 0
@@ -349,7 +351,13 @@ class Caso(LedgerAggregate):
         )
 
     def monitora(self, autore: str, intervento_id: UUID, **fields: Any) -> None:
-        self._require_writer(autore)
+        """The case's social worker, or a professional its project names (their own
+        contribution: the monitoring they did)."""
+        self._require_open()
+        if autore != self.assistente_sociale and autore not in self.professionisti:
+            raise Conflict("solo l'assistente sociale o un professionista del progetto monitora")
+        if not self.in_carico:
+            raise Conflict("il caso non è ancora stato preso in carico")
         found = self._intervento(intervento_id)
         self._require_not_withdrawn(found)
         if found.concluso:

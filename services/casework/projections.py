@@ -62,6 +62,14 @@ casi = Table(
 ``in_carico`` or ``chiuso`` (with its ``motivo_chiusura``). ``area_utenza`` is the one of the
 latest assignment. ``versione`` is the case's (for ``If-Match`` after a list), ``posizione``
 the ledger position of its latest event."""
+professionisti = Table(
+    "casework_professionisti",
+    metadata,
+    Column("caso_id", String(36), primary_key=True),
+    Column("utente", String(100), primary_key=True, index=True),
+)
+"""The professionals a case's project names (``ProgettoDefinito.professionisti``): an
+educatore, psicologo or pedagogista lists only these cases."""
 interventi = Table(
     "casework_interventi",
     metadata,
@@ -191,6 +199,11 @@ class FascicoliCasework:
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
         self._touch(connection, event, revisione_entro=date.fromisoformat(data["revisione_entro"]))
+        # a case has one project (a revision cannot change who is named)
+        for utente in sorted(set(data.get("professionisti") or ())):
+            connection.execute(
+                professionisti.insert().values(caso_id=event.aggregate_id, utente=utente)
+            )
 
     def _ProgettoRivisto(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import Row, select
 
-from services.casework.projections import casi, interventi
+from services.casework.projections import casi, interventi, professionisti
 from shared.auth.policy import OutOfScope, authorize, require_role
 from shared.auth.principal import Principal
 from shared.auth.scope import ambito
@@ -81,6 +81,11 @@ class CaseworkQueries:
             .where(scope.filtro(c.comune, c.area_utenza))
             .order_by(c.aperto_il.desc(), c.id)
         )
+        if scope.nominato is not None:
+            nominati = select(professionisti.c.caso_id).where(
+                professionisti.c.utente == scope.nominato
+            )
+            query = query.where(c.id.in_(nominati))
         if stato is not None:
             query = query.where(c.stato == stato)
         if area is not None:
@@ -118,10 +123,15 @@ class CaseworkQueries:
         self.wait(attendi_posizione)
         with self.views.reader.connect() as connection:
             row = connection.execute(select(casi).where(casi.c.id == str(caso_id))).one_or_none()
+            nominati = frozenset(
+                connection.execute(
+                    select(professionisti.c.utente).where(professionisti.c.caso_id == str(caso_id))
+                ).scalars()
+            )
         if row is None:
             raise NotFound("caso non trovato")
         try:
-            authorize(principal, LEGGE, comune=row.comune, area=row.area_utenza)
+            authorize(principal, LEGGE, comune=row.comune, area=row.area_utenza, nominati=nominati)
         except OutOfScope:
             raise NotFound("caso non trovato") from None
         return _plain(row)

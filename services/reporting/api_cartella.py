@@ -1,15 +1,26 @@
-"""HTTP entry points of the cartella, its audit view and the access log."""
+"""HTTP entry points of the cartella, its audit view, the access log and break-glass."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
 from services.reporting.accessi import AccessiQueries
 from services.reporting.cartella_queries import CartellaQueries
-from services.reporting.schemas_cartella import AccessiOut, AccessoOut, AuditOut, CartellaOut
+from services.reporting.emergenze import EmergenzeQueries
+from services.reporting.schemas_cartella import (
+    AccessiEmergenzaOut,
+    AccessiOut,
+    AccessoEmergenzaIn,
+    AccessoEmergenzaOut,
+    AccessoOut,
+    AuditOut,
+    CartellaOut,
+    DecisioneEmergenzaIn,
+    EsitoDecisioneOut,
+)
 from shared.auth.richiesta import Richiesta
 from shared.events.types import CodiceFinalita
 from shared.web.authentication import CurrentPrincipal
@@ -31,7 +42,15 @@ AttendiCasework = Annotated[
 ]
 
 
-def router(cartelle: CartellaQueries, accessi: AccessiQueries) -> APIRouter:
+AttendiReporting = Annotated[
+    int | None,
+    Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro reporting"),
+]
+
+
+def router(
+    cartelle: CartellaQueries, accessi: AccessiQueries, emergenze: EmergenzeQueries
+) -> APIRouter:
     api = APIRouter(prefix=PREFIX, tags=["osservatorio"])
 
     def richiesta(principal: CurrentPrincipal, request: Request) -> Richiesta:
@@ -81,6 +100,87 @@ def router(cartelle: CartellaQueries, accessi: AccessiQueries) -> APIRouter:
         return AccessiOut(
             items=[AccessoOut.model_validate(item, from_attributes=True) for item in page.items],
             next=next_link(request, page),
+        )
+
+    @api.get("/casi/{caso_id}/accessi", response_model=AccessiOut)
+    def accessi_del_caso(
+        caso_id: UUID,
+        principal: CurrentPrincipal,
+        request: Request,
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> AccessiOut:
+        """Every recorded read of the case, in every service, newest first: who (user,
+        role), when, why (purpose code), which endpoint, which service. The log holds no
+        personal value: listing it is not itself recorded (decision 0030)."""
+        page = accessi.del_caso(principal, caso_id, offset=offset, limit=limit)
+        return AccessiOut(
+            items=[AccessoOut.model_validate(item, from_attributes=True) for item in page.items],
+            next=next_link(request, page),
+        )
+
+    @api.post("/casi/{caso_id}/accesso-emergenza", response_model=CartellaOut)
+    def accesso_emergenza(
+        caso_id: UUID,
+        body: AccessoEmergenzaIn,
+        principal: CurrentPrincipal,
+        request: Request,
+        attendi_posizione: AttendiCasework = None,
+    ) -> CartellaOut:
+        """Break-glass: an assistente sociale opens a case outside their comuni or areas in
+        an emergency, giving a reason (in the body, never in the URL). The read is recorded
+        with purpose EMERGENZA, for the coordinatore of the case's comune to review."""
+        found = cartelle.emergenza(
+            richiesta(principal, request), caso_id, body.motivo, attendi_posizione
+        )
+        return CartellaOut.model_validate(found)
+
+    @api.get("/accessi-emergenza", response_model=AccessiEmergenzaOut)
+    def accessi_emergenza(
+        principal: CurrentPrincipal,
+        request: Request,
+        stato: Literal["da_rivedere", "confermato", "contestato"] | None = None,
+        offset: Offset = 0,
+        limit: Limit = 50,
+        attendi_posizione: AttendiReporting = None,
+    ) -> AccessiEmergenzaOut:
+        """Break-glass reads to review (a coordinatore: those of their comuni; the dpo: all,
+        read-only), newest first, with their reasons; each one shown is recorded as a read
+        of the person's data (purpose CONTROLLO)."""
+        page = emergenze.elenco(
+            richiesta(principal, request), stato, offset, limit, attendi_posizione
+        )
+        return AccessiEmergenzaOut(
+            items=[AccessoEmergenzaOut.model_validate(item) for item in page.items],
+            next=next_link(request, page),
+        )
+
+    @api.post("/accessi-emergenza/{lettura_id}/conferma", response_model=EsitoDecisioneOut)
+    def conferma_emergenza(
+        lettura_id: UUID,
+        principal: CurrentPrincipal,
+        request: Request,
+        body: DecisioneEmergenzaIn | None = None,
+    ) -> EsitoDecisioneOut:
+        """The coordinatore of the case's comune confirms the break-glass read (once)."""
+        nota = body.nota if body is not None else None
+        found = emergenze.decidi(richiesta(principal, request), lettura_id, "confermato", nota)
+        return EsitoDecisioneOut(
+            lettura_id=found.lettura_id, stato=found.stato, posizione=found.posizione
+        )
+
+    @api.post("/accessi-emergenza/{lettura_id}/contestazione", response_model=EsitoDecisioneOut)
+    def contesta_emergenza(
+        lettura_id: UUID,
+        body: DecisioneEmergenzaIn,
+        principal: CurrentPrincipal,
+        request: Request,
+    ) -> EsitoDecisioneOut:
+        """The coordinatore of the case's comune contests the break-glass read (once),
+        saying why in ``nota``."""
+        found = emergenze.decidi(richiesta(principal, request), lettura_id, "contestato", body.nota)
+        return EsitoDecisioneOut(
+            lettura_id=found.lettura_id, stato=found.stato, posizione=found.posizione
         )
 
     return api

@@ -5,6 +5,7 @@ blocked and refused flows under ``/api/reporting/siuss``."""
 from __future__ import annotations
 
 import base64
+import logging
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
 LIMITE_PREDEFINITO = 10
 LIMITE_MASSIMO = 100
 STATO = "reporting.siuss.flussi"
@@ -41,10 +43,13 @@ def ts_iso(ts: datetime) -> str:
 
 
 class EsitoIn(BaseModel):
+    """One ``EsitoFlusso``, as loose as the spec: ``tipo`` is a plain string there (the
+    flow's own type is used when the flow is ours)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    id_flusso: str = Field(min_length=1, max_length=64)
-    tipo: Literal["PS_PSA_SINA", "SINBA"]
+    id_flusso: str = Field(min_length=1, max_length=200)
+    tipo: str = Field(max_length=200)
     ts_flusso: AwareDatetime
     ts_acquisizione: AwareDatetime
     codice_esito: Literal["OK", "DATI_NON_TROVATI", "RICHIESTA_INVALIDA", "ERRORE_GENERICO"]
@@ -53,9 +58,19 @@ class EsitoIn(BaseModel):
 
 
 class ElencoEsitiIn(BaseModel):
+    """The batch; each item is read on its own (a malformed item does not make INPS resend
+    the valid ones for ever)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    elenco_esiti: list[EsitoIn] = Field(default_factory=list, max_length=100)
+    elenco_esiti: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+
+
+def _primo_errore(error: ValidationError) -> str:
+    """The first problem, naming the item and never echoing its value."""
+    primo = error.errors()[0]
+    campo = ".".join(str(p) for p in primo["loc"]) or "corpo"
+    return f"{campo}: {primo['msg']}"
 
 
 def _intero(valore: str | None, nome: str, minimo: int, massimo: int) -> int:
@@ -90,7 +105,11 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
             )
         except ValueError as error:
             return problem(400, "Richiesta non valida", str(error))
-        serviti = trasmissione.flussi(richiesta(principal, request), since, limite)
+        try:
+            serviti = trasmissione.flussi(richiesta(principal, request), since, limite)
+        except Exception:
+            log.exception("flussi SIUSS non serviti")
+            return problem(500, "Errore interno", "flussi non disponibili: riprovare")
         return JSONResponse(
             {
                 "elenco_flussi": [
@@ -117,23 +136,33 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
         try:
             corpo = ElencoEsitiIn.model_validate_json(await request.body())
         except ValidationError as error:
-            primo = error.errors()[0]
-            campo = ".".join(str(p) for p in primo["loc"]) or "corpo"
-            return problem(400, "Richiesta non valida", f"{campo}: {primo['msg']}")
-        esiti = [
-            EsitoNotificato(
-                id_flusso=e.id_flusso,
-                tipo=e.tipo,
-                ts_flusso=e.ts_flusso,
-                ts_acquisizione=e.ts_acquisizione,
-                codice_esito=e.codice_esito,
-                descrizione_esito=e.descrizione_esito,
-                id_acquisizione_siuss=e.id_acquisizione_siuss,
+            return problem(400, "Richiesta non valida", _primo_errore(error))
+        esiti: list[EsitoNotificato] = []
+        for indice, voce in enumerate(corpo.elenco_esiti):
+            try:
+                e = EsitoIn.model_validate(voce)
+            except ValidationError as error:
+                log.warning("esito SIUSS %d non valido: %s", indice, _primo_errore(error))
+                continue
+            esiti.append(
+                EsitoNotificato(
+                    id_flusso=e.id_flusso,
+                    tipo=e.tipo,
+                    ts_flusso=e.ts_flusso,
+                    ts_acquisizione=e.ts_acquisizione,
+                    codice_esito=e.codice_esito,
+                    descrizione_esito=e.descrizione_esito,
+                    id_acquisizione_siuss=e.id_acquisizione_siuss,
+                )
             )
-            for e in corpo.elenco_esiti
-        ]
-        # synchronous database work: off the event loop (design section 12)
-        await run_in_threadpool(trasmissione.registra_esiti, richiesta(principal, request), esiti)
+        try:
+            # synchronous database work: off the event loop (design section 12)
+            await run_in_threadpool(
+                trasmissione.registra_esiti, richiesta(principal, request), esiti
+            )
+        except Exception:
+            log.exception("esiti SIUSS non registrati")
+            return problem(500, "Errore interno", "esiti non registrati: riprovare")
         return Response(status_code=204)
 
     @api.get("/status", response_model=None)
@@ -156,6 +185,8 @@ class BloccatoOut(BaseModel):
     comune: str
     caso_id: str
     intervento_id: str | None
+    id_flusso: str | None
+    """Set for a flow issued once and no longer buildable (never sent again)."""
     campo: str | None
     motivo: str | None
 

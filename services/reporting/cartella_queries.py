@@ -21,20 +21,22 @@ from uuid import UUID
 from sqlalchemy import Row, select
 
 from services.reporting.cartella import casi, eventi, verifiche
-from shared.auth.policy import authorize, require_role
+from services.reporting.registro import RegistroOsservatorio
+from shared.auth.policy import OutOfScope, authorize, require_role
 from shared.auth.richiesta import Richiesta
 from shared.db import Engines
-from shared.errors import NotFound
-from shared.ledger.application import LedgerApplication
+from shared.errors import Conflict, FieldError, NotFound
 from shared.ledger.codec import PersonalDataCodec
 from shared.persons.keystore import KeyStore
 from shared.projections.base import NotYetProjected, ProjectionFeed
 from shared.scadenze import oggi, scadenze_del_caso, scaduta
 
 LEGGE = "reporting.cartella.legge"
+EMERGENZA = "reporting.cartella.emergenza"
 MAX_WAIT_SECONDS = 5.0
 ENDPOINT_CARTELLA = "GET /api/reporting/casi/{id}"
 ENDPOINT_AUDIT = "GET /api/reporting/casi/{id}/audit"
+ENDPOINT_EMERGENZA = "POST /api/reporting/casi/{id}/accesso-emergenza"
 FINALITA_PER_RUOLO = {"coordinatore": "COORDINAMENTO", "assistente_sociale": "PRESA_IN_CARICO"}
 """The purpose a read cites when the reader names none (as casework's reads do)."""
 FINALITA_PREDEFINITA = "PRESA_IN_CARICO"
@@ -257,7 +259,7 @@ class CartellaQueries:
         self,
         views: Engines,
         feed: ProjectionFeed,
-        registro: LedgerApplication,
+        registro: RegistroOsservatorio,
         keystore: KeyStore,
     ) -> None:
         self.views = views
@@ -278,6 +280,51 @@ class CartellaQueries:
         )
         voci = [e.voce(self.codec.decrypt(e.dati, e.event_id)) for e in eventi_del_caso]
         return componi(caso, eventi_del_caso, voci, oggi())
+
+    def emergenza(
+        self,
+        richiesta: Richiesta,
+        caso_id: UUID,
+        motivo: str,
+        attendi_posizione: int | None = None,
+    ) -> dict[str, Any]:
+        """Break-glass (decision 0030): an assistente sociale opens a case outside their
+        comuni or areas in an emergency, giving a reason. The read is recorded first, with
+        purpose ``EMERGENZA`` and the reason, for the coordinatore of the case's comune to
+        review. A case already in the caller's scope is a 409: it is opened the usual way."""
+        principal = richiesta.principal
+        require_role(principal, EMERGENZA)  # 403 before any lookup or wait
+        testo = motivo.strip()
+        if not testo:
+            raise FieldError(("body", "motivo"), "indica il motivo dell'accesso di emergenza")
+        if attendi_posizione is not None and not self.feed.wait_for(
+            "casework", attendi_posizione, MAX_WAIT_SECONDS
+        ):
+            raise NotYetProjected
+        with self.views.reader.connect() as connection:
+            row = connection.execute(
+                select(casi).where(casi.c.caso_id == str(caso_id))
+            ).one_or_none()
+            if row is None:
+                raise NotFound("caso non trovato")
+            try:
+                authorize(principal, LEGGE, comune=row.comune, area=row.area_utenza)
+            except OutOfScope:
+                pass
+            else:
+                raise Conflict("il caso è già di tua competenza: aprilo senza accesso di emergenza")
+            rows = connection.execute(
+                select(eventi)
+                .where(eventi.c.caso_id == str(caso_id))
+                .order_by(eventi.c.versione)
+                .where(eventi.c.versione <= row.versione)
+            ).all()
+        self.registro.registra_emergenza(
+            richiesta, row.persona_id, caso_id, testo, ENDPOINT_EMERGENZA, row.comune
+        )
+        eventi_del_caso = _eventi(rows)
+        voci = [e.voce(self.codec.decrypt(e.dati, e.event_id)) for e in eventi_del_caso]
+        return componi(dict(row._mapping), eventi_del_caso, voci, oggi())
 
     def audit(
         self,

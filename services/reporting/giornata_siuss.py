@@ -68,13 +68,16 @@ class GiornataSiuss(LedgerAggregate):
             ts_flusso=ts,
         )
 
-    def blocca(self, flusso: reporting.FlussoDovuto, campo: str, motivo: str) -> None:
+    def blocca(
+        self, flusso: reporting.FlussoDovuto, campo: str, motivo: str, superato: bool = False
+    ) -> None:
         self.trigger_event(
             self.FlussoSiussBloccato,
             originator_topic=get_topic(GiornataSiuss),
             flusso=flusso,
             campo=campo[:200],
             motivo=motivo[:200],
+            superato=superato,
         )
 
 
@@ -101,7 +104,7 @@ def prima_emissione(
 
 
 def primo_blocco(
-    giorno: date, flusso: reporting.FlussoDovuto, campo: str, motivo: str
+    giorno: date, flusso: reporting.FlussoDovuto, campo: str, motivo: str, superato: bool = False
 ) -> GiornataSiuss:
     """The day's first flow, blocked: it creates the day's stream."""
     return GiornataSiuss._create(
@@ -110,4 +113,5 @@ def primo_blocco(
         flusso=flusso,
         campo=campo[:200],
         motivo=motivo[:200],
+        superato=superato,
     )

@@ -1,7 +1,8 @@
 """What the cartella and its audit view answer, and the access log's items.
 
 An event's own fields (``dati``) are shown decrypted; a value of an erased person reads
-``{"erased": true}``. The audit view and the access log carry no personal value.
+``{"erased": true}``. The audit view and the access log carry no personal value; a
+break-glass review carries its reason and note, decrypted (decision 0030).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from shared.web.contract import CONTRACT
 
 
 class AttoreOut(BaseModel):
@@ -152,3 +155,51 @@ class AccessoOut(BaseModel):
 class AccessiOut(BaseModel):
     items: list[AccessoOut]
     next: str | None = None
+
+
+class AccessoEmergenzaIn(BaseModel):
+    model_config = CONTRACT
+
+    motivo: str = Field(min_length=1, max_length=4000)
+    """Why the case must be opened now, outside one's scope (kept encrypted)."""
+
+
+class DecisioneEmergenzaIn(BaseModel):
+    model_config = CONTRACT
+
+    nota: str | None = Field(default=None, min_length=1, max_length=4000)
+    """Required to contest; optional to confirm (kept encrypted)."""
+
+
+class DecisioneOut(BaseModel):
+    utente: str
+    ruolo: str
+    occurred_at: datetime
+    nota: Any
+
+
+class AccessoEmergenzaOut(BaseModel):
+    lettura_id: UUID
+    """The ``event_id`` of the break-glass read (what ``conferma``/``contestazione`` name)."""
+    caso_id: UUID
+    persona_id: str | None
+    comune: str | None
+    utente: str
+    ruolo: str
+    occurred_at: datetime
+    motivo: Any
+    """The reason given, decrypted (``{"erased": true}`` once the person is erased)."""
+    stato: Literal["da_rivedere", "confermato", "contestato"]
+    decisione: DecisioneOut | None
+
+
+class AccessiEmergenzaOut(BaseModel):
+    items: list[AccessoEmergenzaOut]
+    next: str | None = None
+
+
+class EsitoDecisioneOut(BaseModel):
+    lettura_id: UUID
+    stato: Literal["confermato", "contestato"]
+    posizione: int
+    """Position reached in reporting's ledger: pass it as ``attendi_posizione`` to the list."""

@@ -38,12 +38,16 @@ from services.reporting.siuss.dagli_eventi import (
     flusso_ps,
     flusso_sinba,
 )
-from services.reporting.siuss.dovuti import PS, esiti, flussi
-from services.reporting.siuss.errori import FlussoNonCostruibile, FlussoNonValido
+from services.reporting.siuss.dovuti import PS, esiti, flussi, interventi
+from services.reporting.siuss.errori import (
+    FlussoNonCostruibile,
+    FlussoNonDovuto,
+    FlussoNonValido,
+)
 from services.reporting.siuss.formato import TipoFlusso, id_flusso
 from services.reporting.siuss.schemi import SchemaSiuss
 from shared import codes
-from shared.auth.policy import require_role
+from shared.auth.policy import authorize, require_role
 from shared.auth.richiesta import Richiesta
 from shared.auth.scope import ambito
 from shared.db import Engines
@@ -65,6 +69,8 @@ FINALITA_ANOMALIE: Final = "COORDINAMENTO"
 ENDPOINT_FLUSSI: Final = "GET /waas/v1/flussi"
 ENDPOINT_ANOMALIE: Final = "GET /api/reporting/siuss/respinti"
 MAX_WAIT_SECONDS: Final = 5.0
+MAX_MS: Final = 2**63 - 1
+"""``since`` beyond a 64-bit column: no flow is that late."""
 ESITI: Final = UUID("5d3c1e8a-77b0-4f0e-9a43-2b6f1d9c8e20")
 """Namespace of the outcomes' ids: one per flow, outcome and acquisition id, so that a
 repeated outcome is the same record and is not recorded again."""
@@ -85,7 +91,8 @@ class FlussoServito:
 @dataclass(frozen=True)
 class EsitoNotificato:
     id_flusso: str
-    tipo: TipoFlusso
+    tipo: str
+    """As INPS sent it; the flow's own type is recorded when the flow is ours."""
     ts_flusso: datetime
     ts_acquisizione: datetime
     codice_esito: str
@@ -127,47 +134,60 @@ class TrasmissioneSiuss:
 
     # -- INPS: /waas/v1 ------------------------------------------------------------------
 
-    def flussi(
-        self, richiesta: Richiesta, since_ms: int, limite: int, comune: str | None = None
-    ) -> list[FlussoServito]:
+    def flussi(self, richiesta: Richiesta, since_ms: int, limite: int) -> list[FlussoServito]:
         """The issued flows after ``since_ms`` (whole milliseconds), oldest first, after
-        issuing every flow that has become due; each read is recorded before it is sent."""
+        issuing every flow that has become due; each read is recorded before it is sent. An
+        issued flow that can no longer be built (its person erased since) is recorded as
+        blocked and skipped, and the page is filled from the flows after it: an empty answer
+        means nothing new, as INPS reads it."""
         require_role(richiesta.principal, LEGGE_FLUSSI)
         self.emetti_dovuti(richiesta)
-        if limite == 0:
-            return []
-        query = (
-            select(flussi)
-            .where(flussi.c.stato == "emesso", flussi.c.ts_ms > since_ms)
-            .order_by(flussi.c.ts_ms)
-            .limit(limite)
-        )
-        if comune is not None:
-            query = query.where(flussi.c.comune == comune)
-        with self.views.reader.connect() as connection:
-            rows = connection.execute(query).all()
-        return self._servi(richiesta, rows, ENDPOINT_FLUSSI)
+        serviti: list[FlussoServito] = []
+        dopo = since_ms
+        while len(serviti) < limite and dopo < MAX_MS:
+            with self.views.reader.connect() as connection:
+                rows = connection.execute(
+                    select(flussi)
+                    .where(
+                        flussi.c.stato == "emesso",
+                        flussi.c.motivo.is_(None),
+                        flussi.c.ts_ms > dopo,
+                    )
+                    .order_by(flussi.c.ts_ms)
+                    .limit(limite - len(serviti))
+                ).all()
+            if not rows:
+                break
+            serviti += self._servi(richiesta, rows, ENDPOINT_FLUSSI)
+            dopo = int(rows[-1].ts_ms)
+        return serviti
 
     def esporta(
         self, richiesta: Richiesta, comune: str, dal: date, al: date
     ) -> list[FlussoServito]:
-        """The comune's flows issued from ``dal`` to ``al`` (Europe/Rome), for a comune that
-        uploads by hand: the same flows, ids and XML that INPS reads from the API."""
-        require_role(richiesta.principal, ESPORTA)
-        self.emetti_dovuti(richiesta)
+        """The comune's flows issued from ``dal`` to ``al`` (the date in their ids), for a
+        comune that uploads by hand: the same flows, ids and XML that INPS reads from the
+        API. Only that comune's due flows are issued first."""
+        authorize(richiesta.principal, ESPORTA, comune=comune)
+        self.emetti_dovuti(richiesta, comune)
         with self.views.reader.connect() as connection:
             rows = connection.execute(
                 select(flussi)
-                .where(flussi.c.stato == "emesso", flussi.c.comune == comune)
+                .where(
+                    flussi.c.stato == "emesso",
+                    flussi.c.motivo.is_(None),
+                    flussi.c.comune == comune,
+                )
                 .order_by(flussi.c.ts_ms)
             ).all()
-        nel_periodo = [r for r in rows if dal <= oggi(_utc(r.ts_flusso)) <= al]
+        nel_periodo = [r for r in rows if dal <= giorno_del_flusso(r.flusso_id) <= al]
         return self._servi(richiesta, nel_periodo, "CLI ambito siuss export")
 
     def registra_esiti(self, richiesta: Richiesta, esiti: Sequence[EsitoNotificato]) -> int:
         """Records each outcome once (``EsitoSiussRicevuto``); a repeated outcome changes
         nothing. Returns how many were new."""
         require_role(richiesta.principal, NOTIFICA_ESITI)
+        self._attendi_propri()  # an outcome for a flow issued a moment ago finds it
         nuovi: dict[UUID, EsitoSiussRicevuto] = {}
         with self.views.reader.connect() as connection:
             for esito in esiti:
@@ -176,10 +196,14 @@ class TrasmissioneSiuss:
                 if aggregate_id in nuovi or self._registrato(aggregate_id):
                     continue
                 nostro = connection.execute(
-                    select(flussi.c.comune, flussi.c.persona_id).where(
+                    select(flussi.c.comune, flussi.c.persona_id, flussi.c.tipo).where(
                         flussi.c.flusso_id == esito.id_flusso
                     )
                 ).one_or_none()
+                tipo = esito.tipo if nostro is None else nostro.tipo
+                if tipo not in ("PS_PSA_SINA", "SINBA"):
+                    log.warning("esito SIUSS senza tipo di flusso riconoscibile: ignorato")
+                    continue
                 with acting(
                     richiesta.context(None if nostro is None else nostro.comune, LEGAL_BASIS)
                 ):
@@ -188,7 +212,7 @@ class TrasmissioneSiuss:
                             "aggregate_id": aggregate_id,
                             "aggregate_version": 1,
                             "flusso_id": esito.id_flusso[:200],
-                            "tipo": esito.tipo,
+                            "tipo": tipo,
                             "ts_flusso": esito.ts_flusso,
                             "ts_acquisizione": esito.ts_acquisizione,
                             "esito": esito.codice_esito,
@@ -217,7 +241,11 @@ class TrasmissioneSiuss:
         with self.views.reader.connect() as connection:
             rows = connection.execute(
                 select(flussi)
-                .where(flussi.c.stato == "bloccato", scope.filtro(flussi.c.comune, None))
+                .where(
+                    flussi.c.stato.in_(("bloccato", "emesso")),
+                    flussi.c.motivo.is_not(None),
+                    scope.filtro(flussi.c.comune, None),
+                )
                 .order_by(flussi.c.posizione, flussi.c.chiave)
             ).all()
         return [
@@ -227,6 +255,7 @@ class TrasmissioneSiuss:
                 "comune": r.comune,
                 "caso_id": r.caso_id,
                 "intervento_id": r.intervento_id,
+                "id_flusso": r.flusso_id,
                 "campo": r.campo,
                 "motivo": r.motivo,
             }
@@ -279,73 +308,115 @@ class TrasmissioneSiuss:
 
     # -- issuing -----------------------------------------------------------------------------
 
-    def emetti_dovuti(self, richiesta: Richiesta) -> None:
-        """Issues (or blocks) every due flow in the order of the events that made it due,
-        on today's stream; one writer at a time in this process, and the ledger's
-        optimistic concurrency between processes."""
+    def emetti_dovuti(self, richiesta: Richiesta, comune: str | None = None) -> None:
+        """Issues (or blocks) every due flow (of ``comune``, or all) in the order of the
+        events that made it due, on today's stream; one writer at a time in this process,
+        and the ledger's optimistic concurrency between processes. Nothing is issued while
+        the read model lags behind reporting's own ledger: it would not know what was
+        issued already."""
         with self._lock:
-            self._attendi_propri()
-            self.registro.save_retrying(lambda: self._emissione(richiesta))
+            if not self._attendi_propri():
+                log.warning("flussi SIUSS non emessi: il modello di lettura è in ritardo")
+                return
+            self.registro.save_retrying(lambda: self._emissione(richiesta, comune))
             self._attendi_propri()
 
-    def _attendi_propri(self) -> None:
+    def _attendi_propri(self) -> bool:
         posizione = self.registro.recorder.max_notification_id() or 0
-        if posizione:
-            self.feed.wait_for("reporting", posizione, MAX_WAIT_SECONDS)
+        return not posizione or self.feed.wait_for("reporting", posizione, MAX_WAIT_SECONDS)
 
-    def _emissione(self, richiesta: Richiesta) -> list[GiornataSiuss]:
+    def _emissione(self, richiesta: Richiesta, comune: str | None) -> list[GiornataSiuss]:
+        query = select(flussi).where(flussi.c.stato == "da_emettere")
+        if comune is not None:
+            query = query.where(flussi.c.comune == comune)
         with self.views.reader.connect() as connection:
-            dovuti = connection.execute(
-                select(flussi)
-                .where(flussi.c.stato == "da_emettere")
-                .order_by(flussi.c.posizione, flussi.c.chiave)
-            ).all()
+            dovuti = connection.execute(query.order_by(flussi.c.posizione, flussi.c.chiave)).all()
             precedente = _utc(connection.execute(select(func.max(flussi.c.ts_flusso))).scalar())
         if not dovuti:
             return []
         adesso = self.adesso()
         giorno = oggi(adesso)
         giornata = self.registro.find(id_giornata(giorno), GiornataSiuss)
+        inseriti: set[str] = set()
+        """Benefits whose insertion this batch issued (a cancellation needs one)."""
         for row in dovuti:
             if giornata is not None and row.chiave in giornata.chiavi:
                 continue
             if not self.cartella_feed.wait_for("casework", int(row.posizione), MAX_WAIT_SECONDS):
                 break  # the case's events are not in the cartella yet: next time
             dovuto = _dovuto(row)
-            progressivo = 1 if giornata is None else giornata.prossimo(row.comune, row.tipo)
-            fid = id_flusso(row.comune, row.tipo, giorno, progressivo)
-            ts = ts_dopo(adesso, None if giornata is None else giornata.ultimo_ts, precedente)
-            errore: tuple[str, str] | None = None
-            try:
-                self._xml(row, fid)
-            except FlussoNonCostruibile as e:
-                errore = (e.campo, e.motivo)
-            except FlussoNonValido as e:
-                errore = ("schema " + e.tipo, "; ".join(e.errori))
+            esito = self._superato(row, inseriti)
+            fid = ts = None
+            if esito is None:
+                progressivo = 1 if giornata is None else giornata.prossimo(row.comune, row.tipo)
+                fid = id_flusso(row.comune, row.tipo, giorno, progressivo)
+                ts = ts_dopo(adesso, None if giornata is None else giornata.ultimo_ts, precedente)
+                try:
+                    self._xml(row, fid)
+                except FlussoNonDovuto as e:
+                    esito = (e.campo, e.motivo, True)
+                except FlussoNonCostruibile as e:
+                    esito = (e.campo, e.motivo, False)
+                except FlussoNonValido as e:
+                    esito = ("schema " + e.tipo, "; ".join(e.errori), False)
             with acting(richiesta.context(row.comune, LEGAL_BASIS)):
-                if errore is None:
+                if esito is None:
+                    assert fid is not None
+                    assert ts is not None
                     if giornata is None:
                         giornata = prima_emissione(giorno, dovuto, fid, ts)
                     else:
                         giornata.emetti(dovuto, fid, ts)
+                    if row.operazione == "I" and row.intervento_id is not None:
+                        inseriti.add(row.intervento_id)
                 elif giornata is None:
-                    giornata = primo_blocco(giorno, dovuto, *errore)
+                    giornata = primo_blocco(giorno, dovuto, *esito)
                 else:
-                    giornata.blocca(dovuto, *errore)
+                    giornata.blocca(dovuto, *esito)
         return [] if giornata is None else [giornata]
+
+    def _superato(self, row: Row[Any], inseriti: set[str]) -> tuple[str, str, bool] | None:
+        """A PS flow no longer due: an insertion of a benefit withdrawn since (INPS must not
+        hear of it), or a cancellation of a benefit whose insertion was never sent."""
+        if row.tipo != PS or row.intervento_id is None:
+            return None
+        with self.views.reader.connect() as connection:
+            if row.operazione == "I":
+                stato = connection.execute(
+                    select(interventi.c.stato).where(
+                        interventi.c.intervento_id == row.intervento_id
+                    )
+                ).scalar()
+                if stato == "annullato":
+                    return ("PrestazioniSociali", "prestazione annullata prima dell'invio", True)
+                return None
+            inviato = (
+                row.intervento_id in inseriti
+                or connection.execute(
+                    select(flussi.c.chiave).where(
+                        flussi.c.intervento_id == row.intervento_id,
+                        flussi.c.operazione == "I",
+                        flussi.c.stato == "emesso",
+                    )
+                ).first()
+                is not None
+            )
+        if not inviato:
+            return ("PrestazioniSociali", "nessun inserimento inviato da annullare", True)
+        return None
 
     def _servi(
         self, richiesta: Richiesta, rows: Sequence[Row[Any]], endpoint: str
     ) -> list[FlussoServito]:
         serviti: list[FlussoServito] = []
         letture = []
+        non_inviabili: list[tuple[Row[Any], FlussoNonCostruibile | FlussoNonValido]] = []
         district = self.identity.district()
         for row in rows:
             try:
                 xml = self._xml(row, row.flusso_id)
             except (FlussoNonCostruibile, FlussoNonValido) as e:
-                # issued, and no longer buildable (the person was erased since): never sent
-                log.warning("flusso SIUSS emesso non più costruibile: %s", type(e).__name__)
+                non_inviabili.append((row, e))
                 continue
             comune = district.comune(row.comune)
             ts = _utc(row.ts_flusso)
@@ -374,7 +445,35 @@ class TrasmissioneSiuss:
             )
         if letture:
             self.registro.save(*letture)
+        if non_inviabili:
+            self._blocca_emessi(richiesta, non_inviabili)
         return serviti
+
+    def _blocca_emessi(
+        self,
+        richiesta: Richiesta,
+        falliti: Sequence[tuple[Row[Any], FlussoNonCostruibile | FlussoNonValido]],
+    ) -> None:
+        """Issued flows that can no longer be built (their person erased since): recorded
+        as blocked, with the reason, and never sent again."""
+
+        def attempt() -> list[GiornataSiuss]:
+            giorno = oggi(self.adesso())
+            giornata = self.registro.find(id_giornata(giorno), GiornataSiuss)
+            for row, errore in falliti:
+                if isinstance(errore, FlussoNonValido):
+                    campo, motivo = "schema " + errore.tipo, "; ".join(errore.errori)
+                else:
+                    campo, motivo = errore.campo, errore.motivo
+                with acting(richiesta.context(row.comune, LEGAL_BASIS)):
+                    if giornata is None:
+                        giornata = primo_blocco(giorno, _dovuto(row), campo, motivo)
+                    else:
+                        giornata.blocca(_dovuto(row), campo, motivo)
+            return [] if giornata is None else [giornata]
+
+        log.warning("flussi SIUSS emessi e non più costruibili: %d", len(falliti))
+        self.registro.save_retrying(attempt)
 
     def _xml(self, row: Row[Any], fid: str) -> bytes:
         """The flow built again from the case's events, validated against its XSD."""
@@ -446,6 +545,11 @@ class TrasmissioneSiuss:
             row.esito_evento_id,
         )["descrizione"]
         return "[dato cancellato]" if isinstance(chiaro, dict) else str(chiaro)
+
+
+def giorno_del_flusso(flusso_id: str) -> date:
+    """The creation date an id carries (``EEEE.TIPO.AAAAMMGG.NNNNNNN``)."""
+    return datetime.strptime(flusso_id.split(".")[2], "%Y%m%d").date()
 
 
 def _denominazione(nome: str | None) -> str | None:

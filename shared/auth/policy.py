@@ -14,7 +14,9 @@ from typing import Literal
 from shared.auth.principal import Principal
 from shared.events.types import Ruolo
 
-Scope = Literal["any", "comune", "comune_area"]
+Scope = Literal["any", "comune", "comune_area", "progetto"]
+"""``progetto``: only a case whose project names the caller (the professionals of a project:
+educatore, psicologo, pedagogista), whatever its comune or area."""
 
 USER_ROLES: tuple[Ruolo, ...] = (
     "operatore",
@@ -23,6 +25,18 @@ USER_ROLES: tuple[Ruolo, ...] = (
     "ufficio_di_piano",
     "amministratore",
 )
+
+
+PROFESSIONISTI: dict[Ruolo, Scope] = {
+    "educatore": "progetto",
+    "psicologo": "progetto",
+    "pedagogista": "progetto",
+}
+"""The professionals a project names: only its cases, only their own contributions."""
+
+
+ALL_ROLES: tuple[Ruolo, ...] = (*USER_ROLES, *PROFESSIONISTI, "dpo")
+"""Every user role, the professionals of projects and the dpo included."""
 
 
 class Forbidden(Exception):
@@ -60,7 +74,11 @@ RULES: dict[str, Rule] = {
     "casework.caso.apre": Rule({"assistente_sociale": "comune_area", "coordinatore": "comune"}),
     "casework.caso.assegna": Rule({"coordinatore": "comune"}),
     "casework.caso.scrive": Rule({"assistente_sociale": "comune_area"}),
-    "casework.caso.legge": Rule({"assistente_sociale": "comune_area", "coordinatore": "comune"}),
+    "casework.caso.legge": Rule(
+        {"assistente_sociale": "comune_area", "coordinatore": "comune", **PROFESSIONISTI}
+    ),
+    # a project's other professionals contribute their monitoring of its interventions
+    "casework.caso.contribuisce": Rule({"assistente_sociale": "comune_area", **PROFESSIONISTI}),
     # The network directory is about organisations, not people: district-wide roles.
     "network.risorsa.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
     "network.collaborazione.gestisce": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
@@ -68,8 +86,9 @@ RULES: dict[str, Rule] = {
         {"assistente_sociale": "any", "coordinatore": "any", "ufficio_di_piano": "any"}
     ),
     "network.controllo.registra": Rule({"coordinatore": "any", "ufficio_di_piano": "any"}),
+    # the directory of the territory's organisations: no person in it
     "network.elenco.legge": Rule(
-        dict.fromkeys(USER_ROLES, "any"), client_scopes=frozenset({"rete"})
+        dict.fromkeys(ALL_ROLES, "any"), client_scopes=frozenset({"rete"})
     ),
     "network.mappa.legge": Rule(
         {"assistente_sociale": "any", "coordinatore": "any", "ufficio_di_piano": "any"},
@@ -93,15 +112,29 @@ RULES: dict[str, Rule] = {
     "reporting.cartella.legge": Rule(
         {"assistente_sociale": "comune_area", "coordinatore": "comune"}
     ),
-    "reporting.accessi.legge": Rule({"coordinatore": "comune", "amministratore": "any"}),
+    # the access log holds no personal value: who read which record, why (decision 0030)
+    "reporting.accessi.legge": Rule(
+        {"coordinatore": "comune", "amministratore": "any", "dpo": "any"}
+    ),
+    # break-glass: a social worker opens a case outside their scope, giving a reason; the
+    # coordinatore of the case's comune reviews it, the dpo watches (decision 0030)
+    "reporting.cartella.emergenza": Rule({"assistente_sociale": "any"}),
+    "reporting.emergenze.legge": Rule({"coordinatore": "comune", "dpo": "any"}),
+    "reporting.emergenze.decide": Rule({"coordinatore": "comune"}),
+    # the citizen's access report (GDPR art. 15), produced at the server by the CLI
+    "privacy.accessi.rapporto": Rule({"amministratore": "any", "dpo": "any"}),
+    # erasures (decision 0029): who erased which pseudonymous id, when and why; no content
+    "reporting.cancellazioni.legge": Rule({"dpo": "any", "amministratore": "any"}),
     # SIUSS (issue 9): INPS's integration client reads the flows and notifies outcomes, and
     # nothing else (CONFINED_SCOPES); no user reads the flows, which name people in clear.
     "reporting.siuss.flussi": Rule({}, client_scopes=frozenset({"siuss"})),
     "reporting.siuss.esiti": Rule({}, client_scopes=frozenset({"siuss"})),
     "reporting.siuss.anomalie": Rule({"coordinatore": "comune"}),
-    # files for a comune that uploads by hand: the district's amministratore, at the server
-    "reporting.siuss.esporta": Rule({"amministratore": "any"}),
-    "servizio.stato": Rule(dict.fromkeys(USER_ROLES, "any"), any_client=True),
+    # files for a comune that uploads by hand: its coordinatore, at the server (the
+    # amministratore reads no case)
+    "reporting.siuss.esporta": Rule({"coordinatore": "comune"}),
+    # a ledger position, for reading one's own writes: nothing about anyone
+    "servizio.stato": Rule(dict.fromkeys(ALL_ROLES, "any"), any_client=True),
 }
 
 CONFINED_SCOPES: dict[str, str] = {"siuss": "reporting.siuss."}
@@ -118,7 +151,12 @@ def _authorize_client(principal: Principal, action: str, rule: Rule) -> None:
 
 
 def authorize(
-    principal: Principal, action: str, *, comune: str | None = None, area: str | None = None
+    principal: Principal,
+    action: str,
+    *,
+    comune: str | None = None,
+    area: str | None = None,
+    nominati: frozenset[str] = frozenset(),
 ) -> None:
     rule = RULES.get(action)
     if rule is None:
@@ -133,6 +171,8 @@ def authorize(
         raise OutOfScope("il comune non è tra quelli di tua competenza")
     if scope == "comune_area" and (area is None or area not in principal.aree):
         raise OutOfScope("l'area di utenza non è tra quelle di tua competenza")
+    if scope == "progetto" and principal.subject not in nominati:
+        raise OutOfScope("il progetto del caso non ti nomina tra i professionisti")
 
 
 def require_role(principal: Principal, action: str) -> None:
@@ -157,4 +197,4 @@ def visible_comuni(principal: Principal, action: str) -> frozenset[str] | None:
     scope = RULES[action].roles.get(principal.role)
     if scope is None:
         raise Forbidden("il tuo ruolo non consente questa operazione")
-    return None if scope == "any" else principal.comuni
+    return None if scope in ("any", "progetto") else principal.comuni

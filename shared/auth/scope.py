@@ -22,6 +22,9 @@ class Ambito:
 
     comuni: frozenset[str] | None
     aree: frozenset[str] | None
+    nominato: str | None = None
+    """Set for a professional of a project: only the records naming them (the caller applies
+    it: which records name whom is the service's own read model)."""
 
     def filtro(self, comune: Any, area: Any) -> ColumnElement[bool]:
         conditions: list[ColumnElement[bool]] = []
@@ -38,6 +41,7 @@ def ambito(principal: Principal, action: str) -> Ambito:
     the role may not list these records at all."""
     comuni = visible_comuni(principal, action)
     aree = None
-    if principal.kind == "user" and RULES[action].roles.get(principal.role) == "comune_area":
+    scope = RULES[action].roles.get(principal.role) if principal.kind == "user" else None
+    if scope == "comune_area":
         aree = principal.aree
-    return Ambito(comuni, aree)
+    return Ambito(comuni, aree, principal.subject if scope == "progetto" else None)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from shared.events.catalogue import catalogued
 from shared.events.envelope import LedgerEvent
-from shared.events.personal import PersonaId
+from shared.events.personal import OptionalPersonalText, PersonaId
 from shared.events.types import CodiceFinalita, ShortText
 
 
@@ -20,3 +20,6 @@ class DatiPersonaliLetti(LedgerEvent):
     oggetto_id: UUID
     finalita: CodiceFinalita
     endpoint: ShortText
+    motivo: OptionalPersonalText = None
+    """A break-glass read's reason (``finalita`` ``EMERGENZA``): free text that may name the
+    person, so encrypted under their key (decision 0030)."""

@@ -69,6 +69,9 @@ class FlussoSiussBloccato(LedgerEvent):
     flusso: FlussoDovuto
     campo: ShortText
     motivo: ShortText
+    superato: bool = False
+    """Not blocked but no longer due (a benefit withdrawn before its insertion was sent; a
+    minor come of age): nothing for a coordinator to fix."""
 
 
 @catalogued
@@ -88,3 +91,26 @@ class EsitoSiussRicevuto(LedgerEvent):
     descrizione: OptionalPersonalText = None
     """INPS's text may quote the flow's values: encrypted under the beneficiary's key, and
     kept only for a flow of ours."""
+
+
+@catalogued
+class AccessoEmergenzaConfermato(LedgerEvent):
+    """The coordinatore of the case's comune confirmed a break-glass read (decision 0030).
+    The aggregate is the decision's own, derived from the read (one decision per read)."""
+
+    lettura_id: UUID
+    """The ``event_id`` of the ``DatiPersonaliLetti`` reviewed."""
+    caso_id: UUID
+    persona_id: PersonaId
+    nota: OptionalPersonalText = None
+    """Free text that may name the person: encrypted under their key."""
+
+
+@catalogued
+class AccessoEmergenzaContestato(LedgerEvent):
+    """The coordinatore of the case's comune contested a break-glass read (decision 0030)."""
+
+    lettura_id: UUID
+    caso_id: UUID
+    persona_id: PersonaId
+    nota: OptionalPersonalText = None

@@ -83,6 +83,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("ufficio.piano", "ufficio_di_piano", "Andrea Villa", "VLLNDR75H18C523P", ()),
     # encode("Sala", "Stefano", "M", "1980-01-25", "Milano")
     DemoUser("admin", "amministratore", "Stefano Sala", "SLASFN80A25F205W", ()),
+    # encode("Fumagalli", "Roberta", "F", "1976-04-09", "Milano")
+    DemoUser("dpo", "dpo", "Roberta Fumagalli", "FMGRRT76D49F205G", ()),
 )
 
 DEMO_CLIENT_ID = "inps"

@@ -18,11 +18,13 @@ Role = Literal[
     "educatore",
     "psicologo",
     "pedagogista",
+    "dpo",
 ]
 ROLES: tuple[Role, ...] = get_args(Role)
 
-ROLES_WITHOUT_COMUNE: frozenset[Role] = frozenset({"amministratore", "ufficio_di_piano"})
-"""Roles that act for the whole district and may therefore hold no comune."""
+ROLES_WITHOUT_COMUNE: frozenset[Role] = frozenset({"amministratore", "ufficio_di_piano", "dpo"})
+"""Roles that act for the whole district and may therefore hold no comune (the data
+protection officer is the district's, decision 0029)."""
 
 
 class IdentityError(ValueError):

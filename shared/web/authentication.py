@@ -11,8 +11,8 @@ import base64
 import binascii
 import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -22,10 +22,13 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from shared.auth.oidc import OidcVerifier, unverified_issuer
 from shared.auth.policy import Forbidden
 from shared.auth.principal import Principal
+from shared.auth.tokens import ISSUER as OWN_ISSUER
 from shared.auth.tokens import InvalidToken, TokenService
 from shared.identity.store import IdentityStore
+from shared.web.security import client_address
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -34,12 +37,14 @@ bearer = HTTPBearer(auto_error=False)
 class Authenticator:
     identity: IdentityStore
     tokens: TokenService
+    oidc: OidcVerifier | None = None
+    """The district's OpenID Connect provider, when one is configured."""
 
     def principal(self, token: str) -> Principal | None:
         try:
             claims = self.tokens.verify(token)
         except InvalidToken:
-            return None
+            return self._oidc_principal(token)
         district = self.identity.district()
         if claims.kind == "client":
             client = self.identity.get_client(claims.subject)
@@ -62,6 +67,15 @@ class Authenticator:
             aree=frozenset(user.aree),
             codice_fiscale=user.codice_fiscale,
         )
+
+    def _oidc_principal(self, token: str) -> Principal | None:
+        """A token that is not Ambito's own (another issuer) goes to the provider's verifier."""
+        if self.oidc is None or unverified_issuer(token) in (None, OWN_ISSUER):
+            return None
+        try:
+            return self.oidc.verify(token, self.identity.district(), self.identity.get_user)
+        except InvalidToken:
+            return None
 
 
 CONFINED_PATHS: dict[str, str] = {"siuss": "/waas/v1/"}
@@ -114,35 +128,82 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return client_id, secret
 
 
+class _FailureWindow:
+    """Failures per key within a sliding window; a key with ``limit`` of them waits."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self._failures: dict[str, deque[float]] = {}
+        self._limit = limit
+        self._window = window
+
+    def retry_after(self, key: str, now: float) -> int:
+        recent = self._failures.get(key)
+        if recent is None:
+            return 0
+        while recent and recent[0] < now - self._window:
+            recent.popleft()
+        if not recent:
+            del self._failures[key]  # forgotten: a spray of names leaves nothing behind
+            return 0
+        if len(recent) < self._limit:
+            return 0
+        return int(recent[0] + self._window - now) + 1
+
+    def failed(self, key: str, now: float) -> None:
+        self._failures.setdefault(key, deque()).append(now)
+        if len(self._failures) > _TRACKED:
+            cutoff = now - self._window
+            for stale in [k for k, times in self._failures.items() if times[-1] < cutoff]:
+                del self._failures[stale]
+
+    def forget(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+_TRACKED = 10_000
+"""Keys kept before stale ones are swept (each costs a few hundred bytes)."""
+
+
 class LoginThrottle:
     """Bounds what the token endpoint can cost: a few argon2 checks at a time (each takes tens
-    of MiB), and a pause for a name after repeated failures (guessing is slowed, a typo is not)."""
+    of MiB), a pause for a name after repeated failures (guessing is slowed, a typo is not),
+    and a pause for an address after many failures whatever the names (one machine trying
+    many accounts). A success forgets its name's failures, never its address's."""
 
-    def __init__(self, concurrency: int = 4, failures: int = 10, window: float = 300.0) -> None:
+    def __init__(
+        self,
+        concurrency: int = 4,
+        failures: int = 10,
+        window: float = 300.0,
+        address_failures: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
         self._slots = threading.BoundedSemaphore(concurrency)
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._limit = failures
-        self._window = window
+        self._names = _FailureWindow(failures, window)
+        self._addresses = _FailureWindow(address_failures, window)
         self._lock = threading.Lock()
 
-    def retry_after(self, name: str) -> int:
-        """Seconds to wait before trying ``name`` again; 0 when it may be tried now."""
-        now = time.monotonic()
+    def retry_after(self, name: str, address: str | None = None) -> int:
+        """Seconds to wait before trying ``name`` (from ``address``) again; 0 when it may be
+        tried now."""
+        now = self._clock()
         with self._lock:
-            recent = self._failures[name]
-            while recent and recent[0] < now - self._window:
-                recent.popleft()
-            if len(recent) < self._limit:
-                return 0
-            return int(recent[0] + self._window - now) + 1
+            wait = self._names.retry_after(name, now)
+            if address is not None:
+                wait = max(wait, self._addresses.retry_after(address, now))
+            return wait
 
-    def failed(self, name: str) -> None:
+    def failed(self, name: str, address: str | None = None) -> None:
+        now = self._clock()
         with self._lock:
-            self._failures[name].append(time.monotonic())
+            self._names.failed(name, now)
+            if address is not None:
+                self._addresses.failed(address, now)
 
     def succeeded(self, name: str) -> None:
         with self._lock:
-            self._failures.pop(name, None)
+            self._names.forget(name)
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -164,14 +225,15 @@ def token_router(throttle: LoginThrottle) -> APIRouter:
     ) -> Any:
         authenticator: Authenticator = request.app.state.authenticator
         identity, tokens = authenticator.identity, authenticator.tokens
+        address = client_address(request)
         if grant_type == "password":
             name = username or ""
-            if wait := throttle.retry_after(name):
+            if wait := throttle.retry_after(name, address):
                 return _too_many(wait)
             with throttle.slot():
                 user = identity.authenticate_user(name, password or "")
             if user is None:
-                throttle.failed(name)
+                throttle.failed(name, address)
                 return JSONResponse(
                     {"error": "invalid_grant", "error_description": "credenziali non valide"},
                     status_code=400,
@@ -181,12 +243,12 @@ def token_router(throttle: LoginThrottle) -> APIRouter:
         elif grant_type == "client_credentials":
             basic = _basic_credentials(request)
             given_id, secret = basic or (client_id or "", client_secret or "")
-            if wait := throttle.retry_after(given_id):
+            if wait := throttle.retry_after(given_id, address):
                 return _too_many(wait)
             with throttle.slot():
                 client = identity.authenticate_client(given_id, secret)
             if client is None:
-                throttle.failed(given_id)
+                throttle.failed(given_id, address)
                 return JSONResponse(
                     {"error": "invalid_client", "error_description": "credenziali non valide"},
                     status_code=401,

@@ -1485,7 +1485,7 @@ def test_every_read_of_a_case_leaves_a_read_event_with_the_caller_and_purpose(
     [
         ("/casi/{caso}", "as.minori", 404),
         ("/casi/{caso}/storia", "as.adulti", 404),
-        ("/casi/{caso}", "educatore", 403),
+        ("/casi/{caso}", "pedagogista", 404),  # the project names an educatore, a psicologa
         ("/casi/{caso}/storia", "operatore", 403),
         ("/casi", "as.anziani", 200),
         ("/casi/in-attesa", "coordinatore", 200),
@@ -2348,8 +2348,19 @@ NOT_WRITERS = (
 )
 
 
-@pytest.mark.parametrize("user", NOT_WRITERS)
-@pytest.mark.parametrize("act", ACTS, ids=ACT_IDS)
+PROFESSIONALS_NAMED = ("educatore", "psicologa")
+"""The professionals ``PROGETTO`` names: they monitor the project's interventions."""
+
+
+@pytest.mark.parametrize(
+    ("act", "user"),
+    [
+        pytest.param(act, user, id=f"{act.name}-{user}")
+        for act in ACTS
+        for user in NOT_WRITERS
+        if not (act.name == "monitoraggi" and user in (*PROFESSIONALS_NAMED, "pedagogista"))
+    ],
+)
 def test_only_the_assigned_social_worker_writes_the_professional_record(
     world: World, act: Act, user: str
 ) -> None:
@@ -2358,6 +2369,53 @@ def test_only_the_assigned_social_worker_writes_the_professional_record(
         world.path("/casi/{caso}" + act.path), world.body(act.body), user
     )
     assert response.status_code == 403, response.text
+    assert _position(world.runtime) == before
+
+
+@pytest.mark.parametrize("user", PROFESSIONALS_NAMED)
+def test_a_professional_the_project_names_reads_the_case_and_monitors_only(
+    world: World, user: str
+) -> None:
+    district = world.district
+    caso = district.fascicolo("completo")
+    letto = district.leggi(caso.caso, user)
+    assert letto["id"] == caso.caso
+    assert district.storia(caso.caso, user)["items"]
+    before = _position(world.runtime)
+    done = district.post(
+        caso.path(f"/interventi/{caso.intervento}/monitoraggi"), ACT["monitoraggi"].body, user
+    )
+    assert done.status_code in (200, 201), done.text
+    (monitoring,) = _since(world.runtime, before)
+    assert (monitoring.actor.user, monitoring.actor.role) == (
+        user,
+        "educatore" if user == "educatore" else "psicologo",
+    )
+    listed = _ids(district.elenco("", user))
+    assert caso.caso in listed
+    assert world.casi["presa"].caso not in listed  # no project names them there
+    for act in ACTS:
+        if act.name == "monitoraggi":
+            continue
+        refused = district.post(caso.path(act.path).format(**caso.__dict__), act.body, user)
+        assert refused.status_code in (403, 422), (act.name, refused.text)
+
+
+def test_a_professional_the_project_does_not_name_sees_nothing_of_the_case(
+    world: World,
+) -> None:
+    district = world.district
+    caso = world.casi["carico"]
+    before = _position(world.runtime)
+    for path in (caso.path(), caso.path("/storia")):
+        assert district.get(path, "pedagogista").status_code == 404
+    refused = district.post(
+        caso.path(f"/interventi/{caso.intervento}/monitoraggi"),
+        ACT["monitoraggi"].body,
+        "pedagogista",
+    )
+    assert refused.status_code == 404
+    assert caso.caso not in _ids(district.elenco("", "pedagogista"))
     assert _position(world.runtime) == before
 
 

@@ -126,6 +126,9 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "RelazioneInviata": {"autorita", "sintesi"},
     "CasoChiuso": {"restituzione"},
     "EsitoSiussRicevuto": {"descrizione"},
+    "DatiPersonaliLetti": {"motivo"},
+    "AccessoEmergenzaConfermato": {"nota"},
+    "AccessoEmergenzaContestato": {"nota"},
 }
 
 

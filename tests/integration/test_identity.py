@@ -382,7 +382,7 @@ def test_load_demo_identity(store: IdentityStore) -> None:
     assert {(u, r) for u, _, r in DEMO_LOGINS} == {(u.username, u.role) for u in users.values()}
     assert set(users) == {
         "operatore", "as.minori", "as.anziani", "as.adulti", "coordinatore", "ufficio.piano",
-        "admin", "educatore", "psicologa", "pedagogista",
+        "admin", "educatore", "psicologa", "pedagogista", "dpo",
     }  # fmt: skip
     assert all(user.demo and codicefiscale.is_valid(user.codice_fiscale) for user in users.values())
     assert users["operatore"].comuni == ("B292", "E094", "G965")
@@ -393,6 +393,7 @@ def test_load_demo_identity(store: IdentityStore) -> None:
         "educatore", "psicologo", "pedagogista"
     }  # fmt: skip
     assert len(users["coordinatore"].aree) == 7
+    assert (users["dpo"].role, users["dpo"].comuni) == ("dpo", ())  # the district's, no comune
     assert users["ufficio.piano"].comuni == users["admin"].comuni == ()
     for username, password, _role in DEMO_LOGINS:
         assert password == "demo"

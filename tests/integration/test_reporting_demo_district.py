@@ -56,6 +56,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     for caso in client.get("/api/casework/casi", headers=coordinatore).json()["items"][:3]:
         assert client.get(f"/api/casework/casi/{caso['id']}", headers=coordinatore).is_success
         assert client.get(f"/api/reporting/casi/{caso['id']}", headers=coordinatore).is_success
+    # one person erased, so that the erasures' read model has a row too (decision 0029)
+    erased = client.get("/api/casework/casi", headers=coordinatore).json()["items"][-1]
+    oblio = CliRunner().invoke(
+        main,
+        [
+            *("persone", "oblio", erased["persona_id"], "--motivo", "richiesta, prot. 1/2025"),
+            *("--base-giuridica", "GDPR_17", "--as", "dpo"),
+        ],
+        env={**env, "AMBITO_AS_PASSWORD": "demo"},
+    )
+    assert oblio.exit_code == 0, oblio.output
     _catch_up(runtime)
     yield runtime
     runtime.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,10 +36,12 @@ from services.cli import _create_demo
 from services.reporting.siuss import SchemaSiuss
 from services.reporting.siuss.dovuti import flussi
 from services.runtime import Runtime, create_app, open_runtime
+from shared.identity.demo import DEMO_USERS
 from tests.support.runtime import bearer, demo_settings, token
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "siuss"
 NS = {"c": "http://inps.it/Casellario"}
+CODICE_FISCALE = re.compile(r"[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]")
 SPEC = OpenAPI.from_file_path(
     str(FIXTURES / "api-comuni.yaml"),
     config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
@@ -294,16 +297,32 @@ def test_each_outcome_is_recorded_once_and_listed_for_coordinators(distretto: Di
     assert rows  # the flows are ours
 
 
-def test_a_malformed_outcome_is_a_problem(distretto: Distretto) -> None:
-    body = json.dumps({"elenco_esiti": [{"id_flusso": "X"}]}).encode()
+def test_a_malformed_batch_is_a_problem_and_a_malformed_item_spares_the_others(
+    distretto: Distretto,
+) -> None:
+    headers = {**distretto.inps, "Content-Type": "application/json"}
+    for corpo in (b"[]", b'{"elenco_esiti": 3}', b"{", b'{"altro": []}'):
+        response = distretto.client.post("/waas/v1/esiti", content=corpo, headers=headers)
+        assert response.status_code == 400, corpo
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert set(response.json()) <= {"type", "title", "status", "detail", "instance"}
+    (voce,) = _get_flussi(distretto, 0, 1)
+    valido = {
+        "id_flusso": voce["id_flusso"],
+        "tipo": "qualunque",  # a plain string in the spec: the flow's own type is recorded
+        "ts_flusso": voce["ts_flusso"],
+        "ts_acquisizione": "2026-11-28T08:00:00.000Z",
+        "codice_esito": "OK",
+        "id_acquisizione_siuss": "MALFORMATO-1",
+    }
+    prima = _posizione(distretto)
     response = distretto.client.post(
         "/waas/v1/esiti",
-        content=body,
-        headers={**distretto.inps, "Content-Type": "application/json"},
+        content=json.dumps({"elenco_esiti": [{"id_flusso": "X"}, valido]}).encode(),
+        headers=headers,
     )
-    assert response.status_code == 400
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert "tipo" in response.json()["detail"] or "ts_flusso" in response.json()["detail"]
+    assert response.status_code == 204
+    assert _posizione(distretto) - prima == 1  # the valid outcome, and only it
 
 
 def test_inps_reads_waas_and_nothing_else_and_users_get_403_there(distretto: Distretto) -> None:
@@ -322,11 +341,8 @@ def test_inps_reads_waas_and_nothing_else_and_users_get_403_there(distretto: Dis
         response = distretto.client.request(method, concreto, headers=distretto.inps, json={})
         # refused before any parameter or body is looked at
         assert response.status_code == 403, (method, path, response.status_code)
-    for utente in ("coordinatore", "admin", "as.minori", "operatore.gorgonzola", "ufficio.piano"):
-        try:
-            headers = bearer(token(distretto.client, utente))
-        except AssertionError:
-            continue
+    for utente in [user.username for user in DEMO_USERS]:
+        headers = bearer(token(distretto.client, utente))
         for path in ("/waas/v1/flussi?since=0", "/waas/v1/status"):
             assert distretto.client.get(path, headers=headers).status_code == 403, (utente, path)
         risposta = distretto.client.post(
@@ -343,9 +359,15 @@ def test_blocked_flows_say_what_is_missing_for_coordinators_only(distretto: Dist
     coordinatore = bearer(token(distretto.client, "coordinatore"))
     response = distretto.client.get("/api/reporting/siuss/bloccati", headers=coordinatore)
     assert response.status_code == 200
-    for voce in response.json()["items"]:
+    items = response.json()["items"]
+    # the demo's homeless man has no residence: his benefits cannot be reported
+    assert any(v["campo"] == "Indirizzo/@CodiceNazione" for v in items), items
+    for voce in items:
         assert voce["campo"]
         assert voce["motivo"]
+    # what is missing, never a value: no codice fiscale, date or name in the answer
+    assert not CODICE_FISCALE.search(response.text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", response.text)
     for utente in ("ufficio.piano", "admin"):
         headers = bearer(token(distretto.client, utente))
         assert (
@@ -385,6 +407,9 @@ def test_paging_over_250_flows_returns_each_exactly_once_and_a_withdrawal_cancel
         )
         assert creato.status_code == 201, creato.text
         interventi.append(creato.json()["creato"])
+    # INPS polls: the 130 insertions are issued
+    primo_giro = [v for v in _tutti(distretto, limit=100) if v["id_flusso"] not in prima]
+    assert len(primo_giro) == 130
     for intervento in interventi[:-1]:
         concluso = distretto.client.post(
             f"{path}/interventi/{intervento}/conclusione",
@@ -398,6 +423,17 @@ def test_paging_over_250_flows_returns_each_exactly_once_and_a_withdrawal_cancel
         headers=worker,
     )
     assert annullato.status_code == 200, annullato.text
+    # one more, withdrawn before INPS ever heard of it: neither insertion nor cancellation
+    mai = distretto.client.post(
+        f"{path}/interventi", json={"prestazione": "A2.07", "inizio": oggi}, headers=worker
+    )
+    assert mai.status_code == 201, mai.text
+    ritirato = distretto.client.post(
+        f"{path}/interventi/{mai.json()['creato']}/annullamento",
+        json={"motivo": "Doppione"},
+        headers=worker,
+    )
+    assert ritirato.status_code == 200, ritirato.text
     # paged by 7, then by 100: each flow exactly once, in the same order
     a_sette = _tutti(distretto, limit=7)
     a_cento = _tutti(distretto, limit=100)
@@ -413,6 +449,71 @@ def test_paging_over_250_flows_returns_each_exactly_once_and_a_withdrawal_cancel
     ]
     assert operazioni.count("C") == 1
     assert operazioni[-1] == "C"
+    protocolli = {
+        _xml(v).find("c:Beneficiario/c:PrestazioniSociali", NS).get("ProtocolloDomanda")  # type: ignore[union-attr]
+        for v in nuovi
+    }
+    assert mai.json()["creato"].replace("-", "") not in protocolli
+    # and it is not a blocked flow a coordinator must fix
+    coordinatore = bearer(token(distretto.client, "coordinatore"))
+    bloccati = distretto.client.get("/api/reporting/siuss/bloccati", headers=coordinatore)
+    assert all(b["intervento_id"] != mai.json()["creato"] for b in bloccati.json()["items"])
     # a flow once issued keeps its id and content: served again byte for byte
     ancora = {v["id_flusso"]: v["flusso"] for v in _tutti(distretto, limit=100)}
     assert all(ancora[v["id_flusso"]] == v["flusso"] for v in a_cento)
+
+
+def test_each_flow_served_is_a_recorded_read_and_a_late_since_is_an_empty_page(
+    distretto: Distretto,
+) -> None:
+    _tutti(distretto)  # everything due is issued
+    prima = _posizione(distretto)
+    servite = _get_flussi(distretto, 0, 5)
+    assert len(servite) == 5
+    assert _posizione(distretto) - prima == 5  # one DatiPersonaliLetti per flow, nothing else
+    # beyond int64 (the spec's format; its maximum says 1e20): an empty page, not a 500
+    for since in (2**63, 10**20):
+        response = distretto.client.get(
+            "/waas/v1/flussi", params={"since": since}, headers=distretto.inps
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == {"elenco_flussi": []}
+
+
+def test_an_issued_flow_no_longer_buildable_is_skipped_and_listed_as_blocked(
+    distretto: Distretto,
+) -> None:
+    """Runs last: it erases a person of the district (their key destroyed)."""
+    tutti = _tutti(distretto)
+    ps = [v for v in tutti[:-3] if v["tipo"] == "PS_PSA_SINA"]
+    bersaglio = ps[0]
+    with distretto.runtime.views.reader.connect() as connection:
+        persona_id = connection.execute(
+            select(flussi.c.persona_id).where(flussi.c.flusso_id == bersaglio["id_flusso"])
+        ).scalar_one()
+    suoi = set(connection_ids(distretto, persona_id))
+    distretto.runtime.district.keystore.erase(persona_id)
+    since = _ms(bersaglio["ts_flusso"]) - 1
+    pagina = _get_flussi(distretto, since, 1)
+    assert len(pagina) == 1  # the page is filled from the flows after it
+    assert pagina[0]["id_flusso"] not in suoi
+    restanti = _tutti(distretto)
+    assert not suoi & {v["id_flusso"] for v in restanti}
+    assert len(restanti) == len(tutti) - len(suoi)
+    coordinatore = bearer(token(distretto.client, "coordinatore"))
+    bloccati = distretto.client.get("/api/reporting/siuss/bloccati", headers=coordinatore)
+    elencati = {b["id_flusso"] for b in bloccati.json()["items"] if b["id_flusso"]}
+    assert suoi <= elencati
+
+
+def connection_ids(d: Distretto, persona_id: str) -> list[str]:
+    """The ids of a person's issued flows."""
+    with d.runtime.views.reader.connect() as connection:
+        return [
+            str(i)
+            for i in connection.execute(
+                select(flussi.c.flusso_id).where(
+                    flussi.c.persona_id == persona_id, flussi.c.stato == "emesso"
+                )
+            ).scalars()
+        ]

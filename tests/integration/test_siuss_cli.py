@@ -44,7 +44,14 @@ def test_export_writes_the_comunes_flows_each_valid_and_the_same_twice(
         (oggi + timedelta(days=1)).isoformat(),
     ]
     codice, output = _export(
-        settings, "--comune", "E094", *periodo, "--as", "admin", "--cartella", str(tmp_path / "a")
+        settings,
+        "--comune",
+        "E094",
+        *periodo,
+        "--as",
+        "coordinatore",
+        "--cartella",
+        str(tmp_path / "a"),
     )
     assert codice == 0, output
     files = sorted((tmp_path / "a").glob("*.xml"))
@@ -61,7 +68,14 @@ def test_export_writes_the_comunes_flows_each_valid_and_the_same_twice(
         assert file.stat().st_mode & 0o077 == 0  # the owner's only: names in clear
     # a second export issues nothing new and writes the same flows byte for byte
     codice, output = _export(
-        settings, "--comune", "E094", *periodo, "--as", "admin", "--cartella", str(tmp_path / "b")
+        settings,
+        "--comune",
+        "E094",
+        *periodo,
+        "--as",
+        "coordinatore",
+        "--cartella",
+        str(tmp_path / "b"),
     )
     assert codice == 0, output
     again = sorted((tmp_path / "b").glob("*.xml"))
@@ -69,7 +83,14 @@ def test_export_writes_the_comunes_flows_each_valid_and_the_same_twice(
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(files, again, strict=True))
     # another comune's flows are not in this one's files
     codice, output = _export(
-        settings, "--comune", "B292", *periodo, "--as", "admin", "--cartella", str(tmp_path / "c")
+        settings,
+        "--comune",
+        "B292",
+        *periodo,
+        "--as",
+        "coordinatore",
+        "--cartella",
+        str(tmp_path / "c"),
     )
     assert codice == 0, output
     assert all(f.name.startswith("B292.") for f in (tmp_path / "c").glob("*.xml"))
@@ -83,7 +104,7 @@ def test_export_writes_the_comunes_flows_each_valid_and_the_same_twice(
         "--al",
         "2020-12-31",
         "--as",
-        "admin",
+        "coordinatore",
         "--cartella",
         str(tmp_path / "d"),
     )
@@ -93,23 +114,31 @@ def test_export_writes_the_comunes_flows_each_valid_and_the_same_twice(
 
 def test_export_refusals_name_the_option(settings: Settings, tmp_path: Path) -> None:
     base = ["--dal", "2026-01-01", "--al", "2026-12-31", "--cartella", str(tmp_path)]
-    codice, output = _export(settings, "--comune", "Z999", *base, "--as", "admin")
+    codice, output = _export(settings, "--comune", "Z999", *base, "--as", "coordinatore")
     assert codice == 2
     assert "--comune" in output
     codice, output = _export(
-        settings, "--comune", "E094", "--dal", "2026-02-01", "--al", "2026-01-01", "--as", "admin"
+        settings,
+        "--comune",
+        "E094",
+        "--dal",
+        "2026-02-01",
+        "--al",
+        "2026-01-01",
+        "--as",
+        "coordinatore",
     )
     assert codice == 2
     assert "--al" in output
     codice, output = _export(
-        settings, "--comune", "E094", "--dal", "ieri", "--al", "2026-01-01", "--as", "admin"
+        settings, "--comune", "E094", "--dal", "ieri", "--al", "2026-01-01", "--as", "coordinatore"
     )
     assert codice == 2
     assert "--dal" in output
     codice, output = _export(settings, "--comune", "E094", *base)
     assert codice == 1
     assert "--as" in output
-    codice, output = _export(settings, "--comune", "E094", *base, "--as", "coordinatore")
-    assert codice == 1
-    assert "amministratore" in output
+    codice, output = _export(settings, "--comune", "E094", *base, "--as", "admin")
+    assert codice == 1  # the amministratore reads no case
+    assert "coordinatore" in output
     assert not list(tmp_path.glob("*.xml"))

@@ -32,6 +32,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    case,
+    or_,
     select,
     update,
 )
@@ -61,12 +63,15 @@ flussi = Table(
     Column("flusso_id", String(64), unique=True),
     Column("ts_flusso", DateTime(timezone=True)),
     Column("ts_ms", BigInteger, index=True),
+    Column("emesso_posizione", BigInteger),
     Column("campo", String(200)),
     Column("motivo", String(200)),
 )
-"""One row per due flow: ``stato`` is ``da_emettere``, ``emesso`` or ``bloccato``; once
-issued, its id and timestamp (``ts_ms``: whole milliseconds since the epoch, what ``since``
-compares with)."""
+"""One row per due flow: ``stato`` is ``da_emettere``, ``emesso``, ``bloccato`` or
+``superato`` (no longer due); once issued, its id and timestamp (``ts_ms``: whole
+milliseconds since the epoch, what ``since`` compares with) from the first issuing recorded
+(``emesso_posizione``, reporting's ledger); ``campo`` and ``motivo`` say what blocks it, also
+for an issued flow that can no longer be built (it is then never sent again)."""
 esiti = Table(
     "reporting_siuss_esiti",
     metadata,
@@ -325,17 +330,38 @@ class FlussiSiuss:
         }
         if event.type == "FlussoSiussEmesso":
             ts = instant(str(data["ts_flusso"]))
-            esito = {
+            emissione = {
                 "stato": "emesso",
                 "flusso_id": data["flusso_id"],
                 "ts_flusso": ts,
                 "ts_ms": millisecondi(ts),
+                "emesso_posizione": event.position,
             }
-        else:
-            esito = {"stato": "bloccato", "campo": data["campo"], "motivo": data["motivo"]}
-        statement = dialect_insert(connection, flussi).values(**riga, **esito)
+            statement = dialect_insert(connection, flussi).values(**riga, **emissione)
+            # the first issuing recorded wins, whatever order a rebuild reads them in
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["chiave"],
+                    set_=emissione,
+                    where=or_(
+                        flussi.c.emesso_posizione.is_(None),
+                        flussi.c.emesso_posizione > statement.excluded.emesso_posizione,
+                    ),
+                )
+            )
+            return
+        stato = "superato" if data.get("superato") else "bloccato"
+        blocco = {"campo": data["campo"], "motivo": data["motivo"]}
+        statement = dialect_insert(connection, flussi).values(**riga, **blocco, stato=stato)
         connection.execute(
-            statement.on_conflict_do_update(index_elements=["chiave"], set_={**riga, **esito})
+            statement.on_conflict_do_update(
+                index_elements=["chiave"],
+                set_={
+                    **blocco,
+                    # an issued flow keeps its id: it is only never sent again
+                    "stato": case((flussi.c.stato == "emesso", "emesso"), else_=stato),
+                },
+            )
         )
 
 

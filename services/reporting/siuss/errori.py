@@ -25,3 +25,8 @@ class FlussoNonValido(ValueError):
         super().__init__(f"flusso {tipo} non conforme allo schema: " + "; ".join(errori))
         self.tipo = tipo
         self.errori = errori
+
+
+class FlussoNonDovuto(FlussoNonCostruibile):
+    """Not a defect of the data: the flow is no longer due (a SINBA flow for someone who
+    has come of age). Recorded as superseded, never listed as blocked."""

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Final, Literal
 
-from services.reporting.siuss.errori import FlussoNonCostruibile
+from services.reporting.siuss.errori import FlussoNonCostruibile, FlussoNonDovuto
 
 TipoFlusso = Literal["PS_PSA_SINA", "SINBA"]
 """The API's ``TipoFlusso`` (and ``FlussoSiussEmesso.tipo``)."""
@@ -187,6 +187,6 @@ def fascia_eta_sinba(nascita: date, alla_data: date) -> FasciaEtaSinba:
     if anni < 0:
         raise FlussoNonCostruibile("FasciaEtaBeneficiario", "data di nascita successiva al flusso")
     if anni >= 18:
-        raise FlussoNonCostruibile("FasciaEtaBeneficiario", "il beneficiario non è minorenne")
+        raise FlussoNonDovuto("FasciaEtaBeneficiario", "il beneficiario non è più minorenne")
     fasce: tuple[FasciaEtaSinba, ...] = ("1", "2", "3", "4", "5", "6")
     return fasce[anni // 3]

@@ -1,0 +1,117 @@
+"""The erasures of persons (decision 0029), from the ``PersonaCancellata`` that
+``ambito persone oblio`` records in reporting's ledger: who erased which pseudonymous id,
+when, why and on what legal basis. No personal value, so listing them records no read.
+Who may list them: ``reporting.cancellazioni.legge`` (the dpo and the amministratore).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    MetaData,
+    Row,
+    String,
+    Table,
+    select,
+)
+
+from shared.auth.policy import require_role
+from shared.auth.principal import Principal
+from shared.db import Engines
+from shared.paging import Pagina, fetch_page
+from shared.projections.base import NotYetProjected, ProjectionFeed, WireEvent, instant
+
+LEGGE = "reporting.cancellazioni.legge"
+MAX_WAIT_SECONDS = 5.0
+
+metadata = MetaData()
+cancellazioni = Table(
+    "reporting_cancellazioni",
+    metadata,
+    Column("persona_id", String(20), primary_key=True),
+    Column("posizione", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("utente", String(100), nullable=False),
+    Column("ruolo", String(30), nullable=False),
+    Column("base_giuridica", String(40), nullable=False),
+    Column("motivo", String(200), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+)
+"""One row per erased person (the ledger holds at most one erasure per person)."""
+
+
+class Cancellazioni:
+    name = "reporting.cancellazioni"
+    sources: tuple[str, ...] = ("reporting",)
+    event_types = frozenset({"PersonaCancellata"})
+    metadata = metadata
+
+    def apply(self, connection: Connection, event: WireEvent) -> None:
+        data = event.data
+        actor = data["actor"]
+        connection.execute(
+            cancellazioni.insert().values(
+                persona_id=data["persona_id"],
+                posizione=event.position,
+                event_id=str(data["event_id"]),
+                utente=actor["user"],
+                ruolo=actor["role"],
+                base_giuridica=data["legal_basis"],
+                motivo=data["motivo"],
+                occurred_at=instant(str(data["occurred_at"])),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Cancellazione:
+    persona_id: str
+    posizione: int
+    event_id: str
+    utente: str
+    ruolo: str
+    base_giuridica: str
+    motivo: str
+    occurred_at: datetime
+
+
+def _cancellazione(row: Row[Any]) -> Cancellazione:
+    values = dict(row._mapping)
+    if values["occurred_at"].tzinfo is None:  # SQLite hands back naive UTC
+        values["occurred_at"] = values["occurred_at"].replace(tzinfo=UTC)
+    values["posizione"] = int(values["posizione"])
+    return Cancellazione(**values)
+
+
+class CancellazioniQueries:
+    def __init__(self, views: Engines, feed: ProjectionFeed) -> None:
+        self.views = views
+        self.feed = feed
+
+    def elenco(
+        self,
+        principal: Principal,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        attendi_posizione: int | None = None,
+    ) -> Pagina:
+        """The erasures, most recent first (403 for any role but the dpo's and the
+        amministratore's, checked before anything is read)."""
+        require_role(principal, LEGGE)
+        if attendi_posizione is not None and not self.feed.wait_for(
+            "reporting", attendi_posizione, MAX_WAIT_SECONDS
+        ):
+            raise NotYetProjected
+        c = cancellazioni.c
+        query = select(cancellazioni).order_by(c.occurred_at.desc(), c.posizione.desc())
+        with self.views.reader.connect() as connection:
+            page = fetch_page(connection, query, offset, limit)
+        return Pagina([_cancellazione(row) for row in page.items], page.next_offset)
