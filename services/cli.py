@@ -273,7 +273,15 @@ def serve(
         login = "-d grant_type=password -d username=operatore -d password=demo"
         click.echo(f"Token: curl {login} {address}/api/auth/token")
     configure_logging()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # the client address is the peer: X-Forwarded-For only where AMBITO_TRUST_FORWARDED_FOR says
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @main.group("projections")

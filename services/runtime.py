@@ -127,6 +127,9 @@ class Runtime:
             feed.start()
         for policy in self.policies:
             policy.start()
+        if self.cancellazioni is not None:
+            # an erasure recorded whose key survived a crash of `ambito persone oblio`
+            self.cancellazioni.completa_pendenti()
 
     def close(self) -> None:
         for policy in self.policies:
@@ -297,7 +300,7 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
         )
         cancellazioni_feed = _feed(Cancellazioni(), settings, views, district)
         runtime.feeds.append(cancellazioni_feed)
-        runtime.cancellazioni = CancellazioniQueries(views, cancellazioni_feed)
+        runtime.cancellazioni = CancellazioniQueries(views, cancellazioni_feed, district.keystore)
         siuss_feed = _feed(FlussiSiuss(), settings, views, district)
         runtime.feeds.append(siuss_feed)
         runtime.siuss = TrasmissioneSiuss(

@@ -51,7 +51,7 @@ from services.casework.schemas import (
 )
 from shared.auth.richiesta import Richiesta
 from shared.events.casework import Membro
-from shared.events.types import AreaUtenza, CodiceFinalita
+from shared.events.types import AreaUtenza, FinalitaDichiarata
 from shared.scadenze import oggi, scaduta
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
@@ -64,7 +64,7 @@ from shared.web.storia import AzioneOut, StoriaOut, evento_out
 PREFIX = "/api/casework"
 ROME = ZoneInfo("Europe/Rome")
 Finalita = Annotated[
-    CodiceFinalita | None,
+    FinalitaDichiarata | None,
     Query(
         description="Finalità della lettura (predefinita: PRESA_IN_CARICO per l'assistente "
         "sociale, COORDINAMENTO per il coordinatore)"

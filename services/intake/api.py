@@ -21,7 +21,7 @@ from services.intake.schemas import (
 from shared import codes
 from shared.auth.richiesta import Richiesta
 from shared.events.intake import Richiedente
-from shared.events.types import CodiceFinalita
+from shared.events.types import FinalitaDichiarata
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.etag import etag
@@ -75,7 +75,7 @@ def router(intake: IntakeApplication) -> APIRouter:
         request: Request,
         response: Response,
         finalita: Annotated[
-            CodiceFinalita, Query(description="Finalità della lettura")
+            FinalitaDichiarata, Query(description="Finalità della lettura")
         ] = "SPORTELLO",
     ) -> DomandaOut:
         event, version = intake.leggi_domanda(

@@ -26,7 +26,7 @@ from services.intake.schemas import (
 )
 from shared.auth.richiesta import Richiesta
 from shared.events.intake import Fascia
-from shared.events.types import CodiceFinalita
+from shared.events.types import FinalitaDichiarata
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.contract import AttoIn
@@ -251,7 +251,7 @@ def router(intake: IntakeApplication) -> APIRouter:
         request: Request,
         response: Response,
         finalita: Annotated[
-            CodiceFinalita, Query(description="Finalità della lettura")
+            FinalitaDichiarata, Query(description="Finalità della lettura")
         ] = "SPORTELLO",
     ) -> StoriaOut:
         events = intake.storia(domanda_id, richiesta(principal, request), finalita)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    func,
     select,
 )
 
@@ -64,7 +65,7 @@ accessi = Table(
 """One row per read, keyed by the ledger that recorded it (``fonte``, the service that
 served the read) and its position there."""
 
-emergenze = Table(
+letture_emergenza = Table(
     "reporting_accessi_emergenza",
     metadata,
     Column("lettura_id", String(36), primary_key=True),
@@ -77,15 +78,42 @@ emergenze = Table(
     Column("ruolo", String(30), nullable=False),
     Column("motivo", JSON),  # as stored: encrypted under the person's key
     Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("stato", String(20), nullable=False, index=True),
-    Column("decisione_id", String(36)),  # its ``nota`` is sealed with this event id
-    Column("decisione_utente", String(100)),
-    Column("decisione_ruolo", String(30)),
-    Column("decisione_at", DateTime(timezone=True)),
+)
+"""One row per break-glass read (decision 0030)."""
+decisioni_emergenza = Table(
+    "reporting_accessi_emergenza_decisioni",
+    metadata,
+    Column("lettura_id", String(36), primary_key=True),
+    Column("stato", String(20), nullable=False),
+    Column("decisione_id", String(36), nullable=False),  # its ``nota`` is sealed with it
+    Column("decisione_utente", String(100), nullable=False),
+    Column("decisione_ruolo", String(30), nullable=False),
+    Column("decisione_at", DateTime(timezone=True), nullable=False),
     Column("nota", JSON),
 )
-"""One row per break-glass read, with its review: ``da_rivedere`` until the coordinatore of
-the case's comune confirms or contests it (decision 0030)."""
+"""The coordinatore's review of a break-glass read: a table of its own, because the read and
+its review are events of different aggregates, which Kafka may deliver in either order (a
+rebuild must not lose the review)."""
+emergenze = (
+    select(
+        letture_emergenza,
+        func.coalesce(decisioni_emergenza.c.stato, "da_rivedere").label("stato"),
+        decisioni_emergenza.c.decisione_id,
+        decisioni_emergenza.c.decisione_utente,
+        decisioni_emergenza.c.decisione_ruolo,
+        decisioni_emergenza.c.decisione_at,
+        decisioni_emergenza.c.nota,
+    )
+    .select_from(
+        letture_emergenza.outerjoin(
+            decisioni_emergenza,
+            decisioni_emergenza.c.lettura_id == letture_emergenza.c.lettura_id,
+        )
+    )
+    .subquery("emergenze")
+)
+"""Each break-glass read with its review: ``da_rivedere`` until the coordinatore of the
+case's comune confirms or contests it."""
 
 
 class RegistroAccessi:
@@ -99,9 +127,8 @@ class RegistroAccessi:
         actor = data["actor"]
         if event.type in DECISIONI:
             connection.execute(
-                emergenze.update()
-                .where(emergenze.c.lettura_id == str(data["lettura_id"]))
-                .values(
+                decisioni_emergenza.insert().values(
+                    lettura_id=str(data["lettura_id"]),
                     stato=DECISIONI[event.type],
                     decisione_id=str(data["event_id"]),
                     decisione_utente=actor["user"],
@@ -113,7 +140,7 @@ class RegistroAccessi:
             return
         if data["finalita"] == EMERGENZA:
             connection.execute(
-                emergenze.insert().values(
+                letture_emergenza.insert().values(
                     lettura_id=str(data["event_id"]),
                     fonte=event.source,
                     posizione=event.position,
@@ -124,7 +151,6 @@ class RegistroAccessi:
                     ruolo=actor["role"],
                     motivo=data.get("motivo"),
                     occurred_at=instant(str(data["occurred_at"])),
-                    stato="da_rivedere",
                 )
             )
         connection.execute(

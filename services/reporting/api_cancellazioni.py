@@ -25,6 +25,8 @@ class CancellazioneOut(BaseModel):
     base_giuridica: str
     motivo: str
     occurred_at: datetime
+    completata: bool
+    """The person's key is destroyed (else the service completes it)."""
 
 
 class CancellazioniOut(BaseModel):

@@ -22,7 +22,7 @@ from services.reporting.schemas_cartella import (
     EsitoDecisioneOut,
 )
 from shared.auth.richiesta import Richiesta
-from shared.events.types import CodiceFinalita
+from shared.events.types import FinalitaDichiarata
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.paging import Limit, Offset, next_link
@@ -30,7 +30,7 @@ from shared.web.paging import Limit, Offset, next_link
 PREFIX = "/api/reporting"
 
 Finalita = Annotated[
-    CodiceFinalita | None,
+    FinalitaDichiarata | None,
     Query(
         description="Finalità della lettura (predefinita: PRESA_IN_CARICO per l'assistente "
         "sociale, COORDINAMENTO per il coordinatore)"

@@ -6,7 +6,8 @@ Who may list them: ``reporting.cancellazioni.legge`` (the dpo and the amministra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,10 @@ from shared.auth.policy import require_role
 from shared.auth.principal import Principal
 from shared.db import Engines
 from shared.paging import Pagina, fetch_page
+from shared.persons.keystore import KeyStore
 from shared.projections.base import NotYetProjected, ProjectionFeed, WireEvent, instant
+
+log = logging.getLogger(__name__)
 
 LEGGE = "reporting.cancellazioni.legge"
 MAX_WAIT_SECONDS = 5.0
@@ -80,6 +84,9 @@ class Cancellazione:
     base_giuridica: str
     motivo: str
     occurred_at: datetime
+    completata: bool = True
+    """Whether the key store no longer holds the person's key (a crash between recording and
+    destroying leaves it ``False`` until the service completes it)."""
 
 
 def _cancellazione(row: Row[Any]) -> Cancellazione:
@@ -91,9 +98,23 @@ def _cancellazione(row: Row[Any]) -> Cancellazione:
 
 
 class CancellazioniQueries:
-    def __init__(self, views: Engines, feed: ProjectionFeed) -> None:
+    def __init__(self, views: Engines, feed: ProjectionFeed, keystore: KeyStore) -> None:
         self.views = views
         self.feed = feed
+        self.keystore = keystore
+
+    def completa_pendenti(self) -> int:
+        """Destroys the key of every person whose erasure is recorded and whose key still
+        exists (``ambito persone oblio`` stopped between its two steps). Destroying a key
+        twice changes nothing; run when the service starts and on each listing."""
+        with self.views.reader.connect() as connection:
+            persone = list(connection.execute(select(cancellazioni.c.persona_id)).scalars())
+        pendenti = [p for p in persone if not self.keystore.is_erased(p)]
+        for persona_id in pendenti:
+            self.keystore.erase(persona_id)
+        if pendenti:
+            log.warning("cancellazioni completate dal servizio: %d", len(pendenti))
+        return len(pendenti)
 
     def elenco(
         self,
@@ -110,8 +131,13 @@ class CancellazioniQueries:
             "reporting", attendi_posizione, MAX_WAIT_SECONDS
         ):
             raise NotYetProjected
+        self.completa_pendenti()
         c = cancellazioni.c
         query = select(cancellazioni).order_by(c.occurred_at.desc(), c.posizione.desc())
         with self.views.reader.connect() as connection:
             page = fetch_page(connection, query, offset, limit)
-        return Pagina([_cancellazione(row) for row in page.items], page.next_offset)
+        voci = [
+            replace(_cancellazione(row), completata=self.keystore.is_erased(row.persona_id))
+            for row in page.items
+        ]
+        return Pagina(voci, page.next_offset)

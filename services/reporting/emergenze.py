@@ -86,6 +86,8 @@ class EmergenzeQueries:
             query = query.where(e.stato == stato)
         with self.views.reader.connect() as connection:
             page = fetch_page(connection, query, offset, limit)
+        # the dpo reviews who opened what, never the reasons (case content, decision 0031)
+        testi = principal.role != "dpo"
         letture = [
             self.registro.read_event(
                 richiesta,
@@ -97,10 +99,11 @@ class EmergenzeQueries:
                 row.comune,
             )
             for row in page.items
+            if testi
         ]
         if letture:
             self.registro.save(*letture)
-        return Pagina([self._voce(row) for row in page.items], page.next_offset)
+        return Pagina([self._voce(row, testi) for row in page.items], page.next_offset)
 
     def decidi(
         self, richiesta: Richiesta, lettura_id: UUID, esito: Esito, nota: str | None
@@ -130,17 +133,17 @@ class EmergenzeQueries:
         )
         return Decisione(esito, lettura_id, posizione)
 
-    def _voce(self, row: Row[Any]) -> dict[str, Any]:
+    def _voce(self, row: Row[Any], testi: bool = True) -> dict[str, Any]:
         motivo = (
             self.codec.decrypt({"motivo": row.motivo}, row.lettura_id)["motivo"]
-            if row.motivo is not None
+            if row.motivo is not None and testi
             else None
         )
         decisione = None
         if row.decisione_id is not None:
             nota = (
                 self.codec.decrypt({"nota": row.nota}, row.decisione_id)["nota"]
-                if row.nota is not None
+                if row.nota is not None and testi
                 else None
             )
             decisione = {

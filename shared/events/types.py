@@ -51,3 +51,17 @@ def _known_code(lookup: str) -> AfterValidator:
 
 CodicePrestazioneSiuss = Annotated[str, _known_code("siuss_benefits")]
 CodiceFinalita = Annotated[str, _known_code("access_purposes")]
+
+FINALITA_RISERVATE = frozenset({"EMERGENZA", "RICHIESTA_INTERESSATO"})
+"""Purposes only the service records: a break-glass read (its own endpoint, with a reason)
+and the citizen's access report (the CLI). A reader cannot claim them."""
+
+
+def _not_reserved(value: str) -> str:
+    if value in FINALITA_RISERVATE:
+        raise ValueError("finalità riservata: la registra il servizio, non chi legge")
+    return value
+
+
+FinalitaDichiarata = Annotated[CodiceFinalita, AfterValidator(_not_reserved)]
+"""The purpose a reader states for a read (a query parameter of the reads)."""

@@ -243,18 +243,21 @@ def token_router(throttle: LoginThrottle) -> APIRouter:
         elif grant_type == "client_credentials":
             basic = _basic_credentials(request)
             given_id, secret = basic or (client_id or "", client_secret or "")
-            if wait := throttle.retry_after(given_id, address):
+            # a client's secret is long and random: guessing it is hopeless, locking INPS out
+            # from anywhere would not be; its failures count per address only
+            given_id_here = f"{given_id}\x00{address}"
+            if wait := throttle.retry_after(given_id_here, address):
                 return _too_many(wait)
             with throttle.slot():
                 client = identity.authenticate_client(given_id, secret)
             if client is None:
-                throttle.failed(given_id, address)
+                throttle.failed(given_id_here, address)
                 return JSONResponse(
                     {"error": "invalid_client", "error_description": "credenziali non valide"},
                     status_code=401,
                     headers={"WWW-Authenticate": 'Basic realm="ambito"'},
                 )
-            throttle.succeeded(given_id)
+            throttle.succeeded(given_id_here)
             access = tokens.issue(client.client_id, "client")
         else:
             return JSONResponse(

@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.runtime import projections
 from shared.bus.consumer import FAULT_BEFORE_COMMIT
+from shared.settings import SERVICES, Settings
 from tests.support.casework_flow import (
     CASE_SECRETS,
     assert_case_history,
@@ -32,6 +33,7 @@ from tests.support.intake_flow import (
     referrals_on_the_map,
     run_intake_flow,
 )
+from tests.support.personal_data import demo_persons, full_names_and_codes, leaks
 from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, run_cli
 from tests.support.siuss_flow import run_siuss_flow
@@ -189,7 +191,8 @@ def _gap(client: httpx.Client, comune: str, area: str) -> int | None:
 
 def _assert_no_personal_data_on_kafka(district: District) -> None:
     """Acceptance 4 on real intake and casework events: a name, codice fiscale, birth date,
-    need, and the case's free texts."""
+    need, and the case's free texts; and (security issue, acceptance 5) no demo person's
+    name or codice fiscale on any of the four topics."""
     prefix = district.environment["AMBITO_KAFKA_TOPIC_PREFIX"]
     consumer = KafkaConsumer(
         bootstrap_servers=district.environment["AMBITO_KAFKA_BOOTSTRAP"],
@@ -199,8 +202,8 @@ def _assert_no_personal_data_on_kafka(district: District) -> None:
     )
     partitions = [
         TopicPartition(topic, p)
-        for topic in (f"{prefix}.intake.v1", f"{prefix}.casework.v1")
-        for p in consumer.partitions_for_topic(topic)
+        for topic in (f"{prefix}.{service}.v1" for service in SERVICES)
+        for p in consumer.partitions_for_topic(topic) or ()
     ]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
@@ -229,6 +232,15 @@ def _assert_no_personal_data_on_kafka(district: District) -> None:
         *CASE_SECRETS,  # the casework flow's free texts
     ):
         assert str(secret).encode() not in raw, secret
+    # issue 10, acceptance 5: none of the demo district's persons, on any service's topic
+    environment = district.environment.items()
+    settings = Settings.model_validate(
+        {key.removeprefix("AMBITO_").lower(): value for key, value in environment}
+    )
+    text = raw.decode("utf-8", errors="ignore")
+    persons = demo_persons(settings)
+    assert len(persons) > 20
+    assert leaks(text, full_names_and_codes(persons)) == []
 
 
 def _wait_for_relay_backlog(district: District, timeout: float = 15) -> None:

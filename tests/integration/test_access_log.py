@@ -288,7 +288,9 @@ def test_a_break_glass_read_is_reviewed_once_by_the_coordinatore_of_the_case_s_c
         motivo,
         None,
     )
-    assert lettura_id in {i["lettura_id"] for i in elenco("dpo")}
+    del_dpo = {i["lettura_id"]: i for i in elenco("dpo")}
+    assert lettura_id in del_dpo
+    assert del_dpo[lettura_id]["motivo"] is None  # who opened what, never the reason
     assert lettura_id not in {i["lettura_id"] for i in elenco(COORD_ALTRO)}
     for user in ("operatore", estraneo, "ufficio.piano", "admin"):
         assert d.get(user, "/api/reporting/accessi-emergenza").status_code == 403, user

@@ -8,12 +8,14 @@ its id, not its person's name or codice fiscale.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
+import codicefiscale
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -22,6 +24,9 @@ from sqlalchemy import select
 from services.casework.projections import professionisti
 from services.cli import _create_demo
 from services.runtime import Runtime, create_app, open_runtime
+from shared.events.access import DatiPersonaliLetti
+from shared.settings import SERVICES
+from tests.support.personal_data import demo_persons
 from tests.support.runtime import bearer, demo_settings, token
 
 OP, AS, C, U, A, P, D, INPS = (
@@ -35,6 +40,8 @@ OP, AS, C, U, A, P, D, INPS = (
     "inps",
 )
 UTENTI = {
+    "as.altrove": AS,  # a comune the case is not in, every area (added by the fixture)
+    "coord.altrove": C,  # the coordinatore of that comune only
     "operatore": OP,
     "as.minori": AS,
     "as.anziani": AS,
@@ -216,6 +223,7 @@ def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
     settings = demo_settings(tmp_path_factory.mktemp("matrice"))
     assert _create_demo(settings)
     runtime = open_runtime(settings)
+    _utenti_di_un_comune(runtime)
     app = create_app(runtime)
     with TestClient(app) as client:
         headers = {utente: bearer(token(client, utente)) for utente in UTENTI}
@@ -280,7 +288,9 @@ def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
         for utente, ruolo in UTENTI.items():
             user = runtime.identity.get_user(utente)
             assert user is not None
-            if ruolo == AS and caso["area_utenza"] not in user.aree:
+            if (ruolo in (AS, C) and caso["comune"] not in user.comuni) or (
+                ruolo == AS and caso["area_utenza"] not in user.aree
+            ):
                 estranei.append(utente)
             if ruolo == P and utente not in nominati_nel_caso:
                 estranei.append(utente)
@@ -288,6 +298,32 @@ def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
         assert any(UTENTI.get(e) == P for e in estranei)
         yield Distretto(runtime, app, client, headers, parametri, caso_id, tracce, tuple(estranei))
     runtime.close()
+
+
+def _utenti_di_un_comune(runtime: Runtime) -> None:
+    """A social worker and a coordinatore of Pozzuolo Martesana only (the demo's staff
+    cover all three comuni): the comune side of every rule."""
+    for username, ruolo, cognome, aree in (
+        ("as.altrove", "assistente_sociale", "Neri", ("FAM", "DIS", "ADD", "ELD", "IMMNOM", "POV")),
+        ("coord.altrove", "coordinatore", "Verdi", ()),
+    ):
+        runtime.identity.add_user(
+            username,
+            "demo",
+            role=ruolo,
+            codice_fiscale=codicefiscale.encode(
+                lastname=cognome,
+                firstname="Paola",
+                gender="F",
+                birthdate="1975-03-02",
+                birthplace="Milano",
+            ),
+            nome=f"Paola {cognome}",
+            comuni=("G965",),
+            aree=aree,
+            demo=True,
+            actor="test",
+        )
 
 
 def _nome_tabella(tabelle: Any) -> str:
@@ -334,6 +370,10 @@ def test_every_forbidden_pair_is_403_and_nothing_leaks(distretto: Distretto, ute
             assert set(response.json()) <= {"detail", "type", "title", "status"}
         else:
             permessi += 1
+            if utente == "coordinatore" and metodo == "GET":
+                # entitled to every comune of the demo: a permitted read is never refused
+                # (a missing query parameter is 422, an unknown id 404)
+                assert response.status_code in (200, 404, 422), (metodo, path, response.text)
         _nessuna_traccia(distretto, utente, metodo, path, response.content)
     assert vietati > 0 or ruolo == C
     assert permessi > 0
@@ -366,3 +406,94 @@ def test_the_lists_of_a_professional_hold_only_the_cases_naming_them(
         f"/api/casework/casi/{distretto.caso_id}", headers=distretto.headers["educatore"]
     )
     assert educatore.status_code == 200
+
+
+def _letture(runtime: Runtime, dopo: dict[str, int]) -> int:
+    """Reads of personal data recorded in any ledger after the positions ``dopo``."""
+    trovate = 0
+    for servizio, posizione in dopo.items():
+        ledger = runtime.district.ledger(servizio)
+        for notification in ledger.recorder.select_notifications(posizione + 1, 100_000):
+            if isinstance(ledger.mapper.to_domain_event(notification), DatiPersonaliLetti):
+                trovate += 1
+    return trovate
+
+
+def _posizioni(runtime: Runtime) -> dict[str, int]:
+    return {
+        servizio: runtime.district.ledger(servizio).recorder.max_notification_id() or 0
+        for servizio in SERVICES
+    }
+
+
+def _parametri_con_codice_fiscale(d: Distretto) -> dict[str, str]:
+    """The fixture's ids, with a case (and its request) of a person with a codice fiscale."""
+    coordinatore = d.headers["coordinatore"]
+    for caso in d.client.get("/api/casework/casi?limit=200", headers=coordinatore).json()["items"]:
+        cartella = d.client.get(f"/api/reporting/casi/{caso['id']}", headers=coordinatore)
+        anagrafica = cartella.json()["persona"]["anagrafica"]
+        stato = d.client.get(f"/api/casework/casi/{caso['id']}", headers=coordinatore).json()
+        if anagrafica.get("codice_fiscale") and stato.get("domanda_id") and stato["interventi"]:
+            return d.parametri | {
+                "caso_id": caso["id"],
+                "domanda_id": str(stato["domanda_id"]),
+                "intervento_id": str(stato["interventi"][0]["id"]),
+            }
+    raise AssertionError("nessun caso della demo con codice fiscale e domanda")
+
+
+def test_no_endpoint_serves_personal_data_without_recording_the_read(
+    distretto: Distretto,
+) -> None:
+    """Every GET of every service, as every user entitled to it: a response that holds a
+    demo person's codice fiscale or surname must have left a recorded read."""
+    persone = demo_persons(distretto.runtime.settings)
+    segreti = {p["codice_fiscale"] for p in persone} | {
+        f'"cognome":"{p["cognome"]}"' for p in persone
+    }
+    parametri = _parametri_con_codice_fiscale(distretto)
+    con_dati: set[str] = set()
+    for (metodo, path), ammessi in sorted(ATTESI.items()):
+        if metodo != "GET":
+            continue
+        for utente in [*UTENTI, "inps"]:
+            if _ruolo(utente) not in ammessi:
+                continue
+            url = _concreto(path, parametri)
+            if path == "/waas/v1/flussi":
+                url += "?since=0&limit=100"
+            prima = _posizioni(distretto.runtime)
+            response = distretto.client.get(url, headers=distretto.headers[utente])
+            testo = response.content.decode("utf-8", errors="ignore")
+            if path == "/waas/v1/flussi" and response.status_code == 200:
+                testo += "".join(
+                    base64.b64decode(v["flusso"]).decode("utf-8", errors="ignore")
+                    for v in response.json()["elenco_flussi"]
+                )
+            if any(segreto in testo for segreto in segreti):
+                con_dati.add(path)
+                assert _letture(distretto.runtime, prima) >= 1, (utente, path)
+    # the request, its history, the case, its history, the cartella, INPS's flows
+    assert {
+        "/api/intake/domande/{domanda_id}",
+        "/api/casework/casi/{caso_id}",
+        "/api/reporting/casi/{caso_id}",
+        "/waas/v1/flussi",
+    } <= con_dati, con_dati
+
+
+@pytest.mark.parametrize("finalita", ["EMERGENZA", "RICHIESTA_INTERESSATO"])
+def test_a_reader_cannot_claim_a_purpose_the_service_records_itself(
+    distretto: Distretto, finalita: str
+) -> None:
+    """A break-glass read has its own endpoint and reason; the citizen's report is the
+    CLI's: stating either purpose on an ordinary read is a 422 naming the parameter."""
+    caso = distretto.caso_id
+    prima = _posizioni(distretto.runtime)
+    for path in (f"/api/reporting/casi/{caso}", f"/api/casework/casi/{caso}"):
+        response = distretto.client.get(
+            path, params={"finalita": finalita}, headers=distretto.headers["coordinatore"]
+        )
+        assert response.status_code == 422, response.text
+        assert "finalita" in response.text
+    assert _letture(distretto.runtime, prima) == 0

@@ -2440,7 +2440,13 @@ FORBIDDEN: list[Any] = [
     *[
         pytest.param("GET", path, None, user, id=f"legge {path}: {user}")
         for path in ("/casi", "/casi/in-attesa", "/casi/{caso}", "/casi/{caso}/storia")
-        for user in ("operatore", "ufficio.piano", "educatore", "psicologa", "pedagogista", "admin")
+        for user in ("operatore", "ufficio.piano", "admin", "dpo")
+    ],
+    # the professionals read the cases their project names (and list only those), never
+    # the coordinator's queue
+    *[
+        pytest.param("GET", "/casi/in-attesa", None, user, id=f"coda: {user}")
+        for user in ("educatore", "psicologa", "pedagogista")
     ],
     pytest.param("GET", "/casi/in-attesa", None, "as.anziani", id="coda: assistente sociale"),
     pytest.param(

@@ -338,6 +338,7 @@ def test_the_dpo_lists_the_erasures_and_a_coordinator_may_not(scenario: Scenario
     assert item["persona_id"] == scenario.persona.persona_id
     assert (item["utente"], item["ruolo"], item["base_giuridica"]) == ("dpo", "dpo", "GDPR_17")
     assert item["event_id"] == str(scenario.eventi[0].event_id)
+    assert item["completata"] is True
     assert scenario.cancellazioni_vietate.status_code == 403
 
 
@@ -399,3 +400,37 @@ def test_another_process_stops_decrypting_once_its_cached_key_expires(
     finally:
         server.close()
         command.close()
+
+
+def test_an_erasure_stopped_between_its_two_steps_is_completed_by_the_service(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event is recorded first; if the key's destruction then fails, the erasure looks
+    recorded but the person is still readable: the service completes it when it starts."""
+    from services.casework.projections import casi
+
+    runtime = open_runtime(scenario.settings)
+    try:
+        with runtime.views.reader.connect() as connection:
+            altra = next(
+                p
+                for p in connection.execute(select(casi.c.persona_id)).scalars()
+                if p != scenario.persona.persona_id
+            )
+    finally:
+        runtime.close()
+
+    def guasto(self: KeyStore, person_id: str) -> None:
+        raise RuntimeError("disco pieno")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(KeyStore, "erase", guasto)
+        interrotto = _oblio(scenario.settings, altra)
+    assert interrotto.exit_code != 0
+    runtime = open_runtime(scenario.settings)
+    try:
+        assert not runtime.district.keystore.is_erased(altra)  # recorded, not yet done
+        runtime.start()  # the service completes what the command could not
+        assert runtime.district.keystore.is_erased(altra)
+    finally:
+        runtime.close()

@@ -95,3 +95,26 @@ def test_one_name_tried_from_many_addresses_is_paused(proxied: Runtime) -> None:
             _login(client, "coordinatore", "demo", forwarded="10.2.0.99"), "coordinatore"
         )
         assert _login(client, "operatore", "demo", forwarded="10.2.0.99").is_success
+
+
+def test_failures_for_a_client_elsewhere_never_lock_it_out(proxied: Runtime) -> None:
+    """INPS's client must not be locked out by someone guessing its secret from elsewhere:
+    a client's failures count per address."""
+    with TestClient(create_app(proxied)) as client:
+        for attempt in range(NAME_LIMIT + 2):
+            response = client.post(
+                "/api/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "inps",
+                    "client_secret": "x",
+                },
+                headers={"X-Forwarded-For": f"198.51.100.{attempt}"},
+            )
+            assert response.status_code == 401
+        ok = client.post(
+            "/api/auth/token",
+            data={"grant_type": "client_credentials", "client_id": "inps", "client_secret": "demo"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        assert ok.status_code == 200, ok.text

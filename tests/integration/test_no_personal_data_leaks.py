@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from shared.events.envelope import LedgerEvent
 from shared.identity.demo import DEMO_CLIENTS, DEMO_LOGINS
-from shared.ledger.district import open_district
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
+from tests.support.personal_data import demo_persons as _persons
+from tests.support.personal_data import leaks as _leaks
+from tests.support.personal_data import secrets as _secrets
 from tests.support.postgres import free_port
 from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer
 
@@ -36,54 +36,6 @@ for the level: the test raises it where the server configures its logs)."""
 class DebugServer(ServerProcess):
     def command(self, *arguments: str) -> list[str]:
         return [sys.executable, "-c", DEBUG_ENTRY, *super().command(*arguments)[3:]]
-
-
-def _persons(settings: Settings) -> list[dict[str, str]]:
-    """Every person (nome, cognome, codice fiscale) the demo's events name, decrypted."""
-    found: dict[str, dict[str, str]] = {}
-
-    def walk(value: Any) -> Iterator[dict[str, Any]]:
-        if isinstance(value, dict):
-            yield value
-            for item in value.values():
-                yield from walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                yield from walk(item)
-
-    district = open_district(settings)
-    try:
-        for service in SERVICES:
-            ledger = district.ledger(service)
-            for notification in ledger.recorder.select_notifications(1, 1_000_000):
-                event = ledger.mapper.to_domain_event(notification)
-                assert isinstance(event, LedgerEvent)
-                for value in walk(event.model_dump(mode="json")):
-                    codice = value.get("codice_fiscale")
-                    if isinstance(codice, str) and isinstance(value.get("cognome"), str):
-                        found[codice] = {
-                            "nome": str(value.get("nome") or ""),
-                            "cognome": value["cognome"],
-                            "codice_fiscale": codice,
-                        }
-    finally:
-        district.close()
-    return list(found.values())
-
-
-def _secrets(persons: list[dict[str, str]]) -> set[str]:
-    """Codici fiscali, full names, and names and surnames alone (as whole words, case kept:
-    short ones could be parts of other words)."""
-    values: set[str] = set()
-    for person in persons:
-        values |= {person["codice_fiscale"], person["codice_fiscale"].lower()}
-        values |= {f"{person['nome']} {person['cognome']}", f"{person['cognome']} {person['nome']}"}
-        values |= {part for part in (person["nome"], person["cognome"]) if len(part) >= 3}
-    return values
-
-
-def _leaks(text: str, secrets: set[str]) -> list[str]:
-    return sorted(s for s in secrets if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text))
 
 
 def _token(client: httpx.Client, **form: str) -> dict[str, str]:
