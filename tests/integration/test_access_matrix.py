@@ -25,6 +25,7 @@ from services.casework.projections import professionisti
 from services.cli import _create_demo
 from services.runtime import Runtime, create_app, open_runtime
 from shared.events.access import DatiPersonaliLetti
+from shared.identity.models import Role
 from shared.settings import SERVICES
 from tests.support.personal_data import demo_persons
 from tests.support.runtime import bearer, demo_settings, token
@@ -303,10 +304,11 @@ def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
 def _utenti_di_un_comune(runtime: Runtime) -> None:
     """A social worker and a coordinatore of Pozzuolo Martesana only (the demo's staff
     cover all three comuni): the comune side of every rule."""
-    for username, ruolo, cognome, aree in (
+    utenti: tuple[tuple[str, Role, str, tuple[str, ...]], ...] = (
         ("as.altrove", "assistente_sociale", "Neri", ("FAM", "DIS", "ADD", "ELD", "IMMNOM", "POV")),
         ("coord.altrove", "coordinatore", "Verdi", ()),
-    ):
+    )
+    for username, ruolo, cognome, aree in utenti:
         runtime.identity.add_user(
             username,
             "demo",
