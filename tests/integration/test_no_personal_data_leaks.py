@@ -1,6 +1,7 @@
 """Acceptance 5 of issue 10, embedded part: ``ambito serve --demo`` logging at DEBUG, every GET
 endpoint called as every demo user and as the ``inps`` client on real ids, failing requests
-that carry demo persons' codici fiscali; then neither the server's output, nor ``/metrics``,
+that carry demo persons' codici fiscali, and the end-to-end flows writing through every
+service (the request's acts, the case's every act, the observatory, INPS); then neither the server's output, nor ``/metrics``,
 nor any error body holds a demo person's name, surname or codice fiscale.
 
 (Kafka payloads are district mode's: the district end-to-end test scans them.)
@@ -18,11 +19,15 @@ import httpx
 
 from shared.identity.demo import DEMO_CLIENTS, DEMO_LOGINS
 from shared.settings import Settings
+from tests.support.casework_flow import run_casework_flow
+from tests.support.intake_flow import new_resource, run_intake_flow
 from tests.support.personal_data import demo_persons as _persons
 from tests.support.personal_data import leaks as _leaks
 from tests.support.personal_data import secrets as _secrets
 from tests.support.postgres import free_port
+from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer
+from tests.support.siuss_flow import run_siuss_flow
 
 DEBUG_ENTRY = (
     "import sys, functools, shared.observability as o; "
@@ -178,6 +183,25 @@ def _failing_posts(
     return responses
 
 
+def _write_through_every_service(base_url: str, callers: dict[str, dict[str, str]]) -> None:
+    """The end-to-end flows on this server: a request through the Segretariato's acts, its
+    case from hand-over to closure through every act of the record, the observatory's reads
+    and INPS's flows and outcomes; so that what writes log is scanned too."""
+
+    def url(_: str) -> str:
+        return base_url
+
+    def headers(_: str, username: str) -> dict[str, str]:
+        return callers[username]
+
+    resource = new_resource(base_url, headers("network", "ufficio.piano"))
+    before = observatory_figures(url, headers)
+    outcome = run_intake_flow(url, headers, resource)
+    case = run_casework_flow(url, headers, outcome.domanda_id, resource)
+    run_reporting_flow(url, headers, case, before)
+    run_siuss_flow(url, headers, case)
+
+
 def test_no_demo_person_in_the_logs_the_metrics_or_the_errors(tmp_path: Path) -> None:
     process = DebugServer(tmp_path, free_port())
     try:
@@ -215,11 +239,14 @@ def test_no_demo_person_in_the_logs_the_metrics_or_the_errors(tmp_path: Path) ->
             for response in errors:
                 leaked = _leaks(response.text, secrets)
                 assert not leaked, (response.request.url.path, response.status_code, leaked[:3])
+            _write_through_every_service(process.url, callers)
             metrics = client.get("/metrics").text
     finally:
         process.stop()
     assert "ambito_http_request_duration_seconds" in metrics
     assert not _leaks(metrics, secrets)
+    # the flows recorded a person of their own: scan for them too
+    secrets = _secrets(_persons(settings))
     log = (tmp_path / process.log_name).read_text()
     assert '"level": "debug"' in log  # DEBUG was on: the scan read everything logged
     leaked = _leaks(log, secrets)
