@@ -1,8 +1,9 @@
 """Acceptance 5 of issue 10, embedded part: ``ambito serve --demo`` logging at DEBUG, every GET
 endpoint called as every demo user and as the ``inps`` client on real ids, failing requests
 that carry demo persons' codici fiscali, and the end-to-end flows writing through every
-service (the request's acts, the case's every act, the observatory, INPS); then neither the server's output, nor ``/metrics``,
-nor any error body holds a demo person's name, surname or codice fiscale.
+service (the request's acts, the case's every act, the observatory, INPS); then neither the
+server's output, nor ``/metrics``, nor any error body holds a demo person's name, surname or
+codice fiscale.
 
 (Kafka payloads are district mode's: the district end-to-end test scans them.)
 """
