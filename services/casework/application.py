@@ -377,7 +377,12 @@ class CaseworkApplication(LedgerApplication):
         atto: Atto = Atto(),
         versione_letta: int | None = None,
     ) -> Esito:
-        return self._writes(caso_id, richiesta, atto, versione_letta, "rivedi_progetto", **fields)
+        def change(caso: Caso, autore: str) -> None:
+            if fields.get("professionisti") is not None:
+                self._check_professionals(fields["professionisti"])
+            caso.rivedi_progetto(autore, **fields)
+
+        return self.scrive(caso_id, richiesta, change, atto, versione_letta)
 
     def monitora(
         self,
@@ -685,7 +690,7 @@ class CaseworkApplication(LedgerApplication):
                 "casework.caso.legge",
                 comune=found.comune,
                 area=found.area_utenza,
-                nominati=found.professionisti,
+                nominati=found.nominati,
             )
         except OutOfScope:
             raise NotFound("caso non trovato") from None
@@ -707,7 +712,7 @@ class CaseworkApplication(LedgerApplication):
                 action,
                 comune=caso.comune,
                 area=caso.area_utenza,
-                nominati=caso.professionisti,
+                nominati=caso.nominati,
             )
         except OutOfScope as refusal:
             raise Forbidden(str(refusal)) from None

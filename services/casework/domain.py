@@ -137,6 +137,8 @@ class Caso(LedgerAggregate):
     class ProgettoRivisto(LedgerAggregate.Event, casework.ProgettoRivisto):
         def apply(self, aggregate: Any) -> None:
             aggregate.revisione_entro = self.revisione_entro
+            if self.professionisti is not None:
+                aggregate.professionisti = frozenset(self.professionisti)
             aggregate._segna_scadenze(self)
 
     class InterventoAttivato(LedgerAggregate.Event, casework.InterventoAttivato):
@@ -354,7 +356,7 @@ class Caso(LedgerAggregate):
         """The case's social worker, or a professional its project names (their own
         contribution: the monitoring they did)."""
         self._require_open()
-        if autore != self.assistente_sociale and autore not in self.professionisti:
+        if autore != self.assistente_sociale and autore not in self.nominati:
             raise Conflict("solo l'assistente sociale o un professionista del progetto monitora")
         if not self.in_carico:
             raise Conflict("il caso non è ancora stato preso in carico")
@@ -479,6 +481,12 @@ class Caso(LedgerAggregate):
         if self.assistente_sociale is None:
             return "in_attesa"
         return "in_carico" if self.in_carico else "assegnato"
+
+    @property
+    def nominati(self) -> frozenset[str]:
+        """Who reads the case as a professional of its project: those it names, while the
+        case is open."""
+        return frozenset() if self.chiuso else self.professionisti
 
     @property
     def minore(self) -> bool:

@@ -199,20 +199,26 @@ class FascicoliCasework:
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
         self._touch(connection, event, revisione_entro=date.fromisoformat(data["revisione_entro"]))
-        # a case has one project (a revision cannot change who is named)
-        for utente in sorted(set(data.get("professionisti") or ())):
-            connection.execute(
-                professionisti.insert().values(caso_id=event.aggregate_id, utente=utente)
-            )
+        self._nomina(connection, event.aggregate_id, data.get("professionisti") or [])
 
     def _ProgettoRivisto(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
         self._touch(connection, event, revisione_entro=date.fromisoformat(data["revisione_entro"]))
+        if data.get("professionisti") is not None:
+            self._nomina(connection, event.aggregate_id, data["professionisti"])
+
+    @staticmethod
+    def _nomina(connection: Connection, caso_id: str, utenti: list[str]) -> None:
+        """Who the project names from now on (none once the case is closed)."""
+        connection.execute(professionisti.delete().where(professionisti.c.caso_id == caso_id))
+        for utente in sorted(set(utenti)):
+            connection.execute(professionisti.insert().values(caso_id=caso_id, utente=utente))
 
     def _CasoChiuso(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
+        self._nomina(connection, event.aggregate_id, [])  # the project's team reads no more
         self._touch(
             connection,
             event,

@@ -210,6 +210,11 @@ class RevisioneProgettoIn(AttoIn):
     obiettivi: Testo
     motivo: Testo
     revisione_entro: date
+    professionisti: list[Breve] | None = Field(
+        default=None,
+        max_length=20,
+        description="Chi il progetto nomina da ora (assente: invariato)",
+    )
 
 
 class InterventoIn(AttoIn):

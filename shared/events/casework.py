@@ -173,6 +173,9 @@ class ProgettoRivisto(LedgerEvent):
     obiettivi: PersonalText
     motivo: PersonalText
     revisione_entro: date
+    professionisti: list[ShortText] | None = None
+    """The professionals the project names from now on (None: unchanged); someone no longer
+    named no longer reads the case."""
 
 
 @catalogued

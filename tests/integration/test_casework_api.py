@@ -2401,6 +2401,39 @@ def test_a_professional_the_project_names_reads_the_case_and_monitors_only(
         assert refused.status_code in (403, 422), (act.name, refused.text)
 
 
+def test_a_revision_or_the_closure_ends_a_professional_s_access(world: World) -> None:
+    district = world.district
+    caso = district.fascicolo("progetto")  # names the educatore and the psicologa
+    assert district.get(caso.path(), "educatore").status_code == 200
+    rivisto = district.post(
+        caso.path("/progetto/revisioni"),
+        {
+            "obiettivi": "Restare a casa con la sola psicologa",
+            "motivo": "L'educatore lascia il progetto",
+            "revisione_entro": _day(120),
+            "professionisti": ["psicologa"],
+        },
+    )
+    assert rivisto.status_code == 200, rivisto.text
+    assert district.get(caso.path(), "educatore").status_code == 404
+    assert caso.caso not in _ids(district.elenco("", "educatore"))
+    assert district.get(caso.path(), "psicologa").status_code == 200
+    nessuno = district.post(
+        caso.path("/progetto/revisioni"),
+        {
+            "obiettivi": "Restare a casa",
+            "motivo": "Nessun professionista",
+            "revisione_entro": _day(120),
+            "professionisti": ["nessuno"],
+        },
+    )
+    assert nessuno.status_code == 422  # only active professionals of the district
+    chiuso = district.post(caso.path("/chiusura"), ACT["chiusura"].body)
+    assert chiuso.status_code == 200, chiuso.text
+    assert district.get(caso.path(), "psicologa").status_code == 404
+    assert caso.caso not in _ids(district.elenco("", "psicologa"))
+
+
 def test_a_professional_the_project_does_not_name_sees_nothing_of_the_case(
     world: World,
 ) -> None:
