@@ -259,7 +259,11 @@ def serve(
         runtime = open_runtime(settings, services_to_serve or SERVICES)
     except KeyDirectoryError as error:
         raise click.ClickException(str(error)) from None
-    app = create_app(runtime)
+    try:
+        app = create_app(runtime)
+    except ValueError as error:  # e.g. the district's OIDC key set is unreadable
+        runtime.close()
+        raise click.ClickException(str(error)) from None
     address = f"http://{settings.host}:{settings.port}"
     served = ", ".join(runtime.services)
     mode = f"distretto, Kafka {settings.kafka_bootstrap}" if runtime.district_mode else "integrata"

@@ -217,3 +217,26 @@ def test_without_a_provider_its_tokens_are_refused(tmp_path: Path) -> None:
         assert response.status_code == 401
         local = bearer(token(client, "operatore"))
         assert client.get(f"{INTAKE}/sportelli", headers=local).status_code == 200
+
+
+def test_an_unreadable_key_set_stops_the_server_with_a_message_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    settings = demo_settings(tmp_path)
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text("non è un insieme di chiavi")
+    env = {
+        "AMBITO_DATA_DIR": str(settings.data_dir),
+        "AMBITO_KEY_DIR": str(settings.key_dir),
+        "AMBITO_OIDC_ISSUER": ISSUER,
+        "AMBITO_OIDC_AUDIENCE": AUDIENCE,
+        "AMBITO_OIDC_JWKS_FILE": str(jwks),
+    }
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "OIDC" in result.output
+    assert "Traceback" not in result.output
