@@ -41,6 +41,7 @@ from services.reporting.siuss import (
     fascia_eta_sinba,
     id_flusso,
 )
+from services.reporting.siuss.errori import FlussoNonDovuto
 from services.reporting.siuss.mappature import (
     AUTORITA,
     TIPO_PROVVEDIMENTO,
@@ -558,7 +559,9 @@ def test_age_bands_are_completed_years_at_the_flow_date(nascita: date, fascia: s
 def test_an_adult_has_no_sinba_age_band() -> None:
     with pytest.raises(FlussoNonCostruibile) as refused:
         fascia_eta_sinba(date(2008, 2, 10), date(2026, 2, 10))
-    assert refused.value.motivo == "il beneficiario non è minorenne"
+    # no longer due (nothing for a coordinator to fix), rather than blocked
+    assert isinstance(refused.value, FlussoNonDovuto)
+    assert refused.value.motivo == "il beneficiario non è più minorenne"
 
 
 # Cancellation
