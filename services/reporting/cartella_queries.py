@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +28,7 @@ from shared.db import Engines
 from shared.errors import Conflict, FieldError, NotFound
 from shared.ledger.codec import PersonalDataCodec
 from shared.persons.keystore import KeyStore
-from shared.projections.base import NotYetProjected, ProjectionFeed, utc
+from shared.projections.base import NotYetProjected, ProjectionFeed
 from shared.scadenze import oggi, scadenze_del_caso, scaduta
 
 LEGGE = "reporting.cartella.legge"
@@ -43,6 +43,13 @@ FINALITA_PREDEFINITA = "PRESA_IN_CARICO"
 REGISTRI_DEL_CASO: tuple[str, ...] = ("casework",)
 """The ledgers a case's events come from (the audit view shows their verification)."""
 ESITI = {"integro": "ok", "compromesso": "rotto"}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands instants back naive (they are UTC)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class EventoDelCaso:
 
 
 def _evento(row: Row[Any]) -> EventoDelCaso:
-    occurred = utc(row.occurred_at)
+    occurred = _utc(row.occurred_at)
     assert occurred is not None
     return EventoDelCaso(
         tipo=row.tipo,
@@ -102,7 +109,7 @@ def _evento(row: Row[Any]) -> EventoDelCaso:
         versione=int(row.versione),
         posizione=int(row.posizione),
         occurred_at=occurred,
-        recorded_at=utc(row.recorded_at),
+        recorded_at=_utc(row.recorded_at),
         attore_utente=row.attore_utente,
         attore_ruolo=row.attore_ruolo,
         attore_comune=row.attore_comune,
@@ -234,7 +241,7 @@ def verifica(registro: str, row: Row[Any] | None) -> dict[str, Any]:
         "stato": "verificato",
         "risultato": {
             "esito": ESITI[row.esito],
-            "verificato_il": utc(row.verificato_il),
+            "verificato_il": _utc(row.verificato_il),
             "eventi": int(row.eventi),
             "ultima_posizione": row.ultima_posizione,
             "checkpoint": int(row.checkpoint),

@@ -10,6 +10,7 @@ recorded before it leaves the service.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -24,7 +25,7 @@ from shared.errors import FieldError, NotFound
 from shared.ledger.codec import PersonalDataCodec
 from shared.paging import Pagina, fetch_page
 from shared.persons.keystore import KeyStore
-from shared.projections.base import NotYetProjected, ProjectionFeed, utc
+from shared.projections.base import NotYetProjected, ProjectionFeed
 
 LEGGE = "reporting.emergenze.legge"
 DECIDE = "reporting.emergenze.decide"
@@ -32,6 +33,12 @@ FINALITA_REVISIONE = "CONTROLLO"
 ENDPOINT_ELENCO = "GET /api/reporting/accessi-emergenza"
 MAX_WAIT_SECONDS = 5.0
 Stato = Literal["da_rivedere", "confermato", "contestato"]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 @dataclass(frozen=True)
@@ -142,7 +149,7 @@ class EmergenzeQueries:
             decisione = {
                 "utente": row.decisione_utente,
                 "ruolo": row.decisione_ruolo,
-                "occurred_at": utc(row.decisione_at),
+                "occurred_at": _utc(row.decisione_at),
                 "nota": nota,
             }
         return {
@@ -152,7 +159,7 @@ class EmergenzeQueries:
             "comune": row.comune,
             "utente": row.utente,
             "ruolo": row.ruolo,
-            "occurred_at": utc(row.occurred_at),
+            "occurred_at": _utc(row.occurred_at),
             "motivo": motivo,
             "stato": row.stato,
             "decisione": decisione,

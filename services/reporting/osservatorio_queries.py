@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, get_args
 
@@ -41,7 +41,7 @@ from shared.db import Engines
 from shared.errors import FieldError, NotFound
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.models import DistrictSettings, User
-from shared.projections.base import NotYetProjected, ProjectionFeed, read_positions, utc
+from shared.projections.base import NotYetProjected, ProjectionFeed, read_positions
 
 MAX_WAIT_SECONDS = 5.0
 FILTRA = "reporting.osservatorio.filtra"
@@ -49,6 +49,12 @@ PUBBLICATO = "reporting.osservatorio.pubblicato"
 AREE: tuple[str, ...] = get_args(AreaUtenza)
 CANALI: tuple[str, ...] = get_args(Canale)
 LEDGERS = ("intake", "casework")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -308,7 +314,7 @@ class OsservatorioQueries:
                     record = dict(row._mapping)
                     for key, value in record.items():
                         if isinstance(value, datetime):
-                            record[key] = utc(value)
+                            record[key] = _utc(value)
                     target.append(record)
         return dati
 

@@ -56,7 +56,7 @@ from shared.events.reporting import EsitoSiussRicevuto, FlussoDovuto
 from shared.identity.store import IdentityStore
 from shared.ledger.codec import PersonalDataCodec
 from shared.persons.keystore import KeyStore
-from shared.projections.base import ProjectionFeed, instant, utc
+from shared.projections.base import ProjectionFeed, instant
 from shared.scadenze import oggi
 
 LEGGE_FLUSSI: Final = "reporting.siuss.flussi"
@@ -98,6 +98,12 @@ class EsitoNotificato:
     codice_esito: str
     descrizione_esito: str | None = None
     id_acquisizione_siuss: str | None = None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 class TrasmissioneSiuss:
@@ -293,7 +299,7 @@ class TrasmissioneSiuss:
                 "comune": r.comune,
                 "caso_id": r.caso_id,
                 "intervento_id": r.intervento_id,
-                "ts_flusso": utc(r.ts_flusso),
+                "ts_flusso": _utc(r.ts_flusso),
                 "esito": r.esito,
                 "descrizione": self._descrizione(r),
             }
@@ -325,7 +331,7 @@ class TrasmissioneSiuss:
             query = query.where(flussi.c.comune == comune)
         with self.views.reader.connect() as connection:
             dovuti = connection.execute(query.order_by(flussi.c.posizione, flussi.c.chiave)).all()
-            precedente = utc(connection.execute(select(func.max(flussi.c.ts_flusso))).scalar())
+            precedente = _utc(connection.execute(select(func.max(flussi.c.ts_flusso))).scalar())
         if not dovuti:
             return []
         adesso = self.adesso()
@@ -413,7 +419,7 @@ class TrasmissioneSiuss:
                 non_inviabili.append((row, e))
                 continue
             comune = district.comune(row.comune)
-            ts = utc(row.ts_flusso)
+            ts = _utc(row.ts_flusso)
             assert ts is not None
             serviti.append(
                 FlussoServito(

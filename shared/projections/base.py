@@ -192,11 +192,3 @@ def instant(value: str) -> datetime:
 def occurred(event: WireEvent) -> datetime:
     """When the event happened in the world, as a UTC instant."""
     return instant(str(event.data["occurred_at"]))
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """An instant read back from a read model, in UTC: SQLite hands instants back naive
-    (they are UTC), PostgreSQL with their zone."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value

@@ -63,7 +63,7 @@ class _JwksHandler(BaseHTTPRequestHandler):
         self.wfile.write(self.server.document)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the provider's requests are counted in ``requests``, not printed."""
+        pass
 
 
 @pytest.fixture(scope="module", params=["file", "url"])
