@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 DEMO_DIR ?= ambito-demo
 
-.PHONY: venv run test lint typecheck unit bench postgres kafka clean
+.PHONY: venv run test lint typecheck unit steady bench postgres kafka clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: venv postgres kafka lint typecheck
 
 unit: venv
 	$(BIN)/pytest tests/unit
+
+## The tests that once raced on read-your-writes, five times in a row with two CPU-bound
+## processes beside them (outside `make test`: several minutes).
+steady: venv
+	tests/steady/run.sh 5
 
 ## Benchmarks: ledger throughput, relay, the network map, the projections rebuild (ratios
 ## against baselines in the same run).

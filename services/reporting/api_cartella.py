@@ -22,10 +22,11 @@ from services.reporting.schemas_cartella import (
     EsitoDecisioneOut,
 )
 from shared.auth.richiesta import Richiesta
+from shared.errors import FieldError
 from shared.events.types import FinalitaDichiarata
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
-from shared.web.paging import Limit, Offset, next_link
+from shared.web.paging import Attendi, Limit, Offset, next_link
 
 PREFIX = "/api/reporting"
 
@@ -42,6 +43,13 @@ AttendiCasework = Annotated[
 ]
 
 
+RegistroLetture = Annotated[
+    Literal["intake", "casework", "network", "reporting"] | None,
+    Query(
+        description="Il registro (il servizio che ha servito la lettura) di cui attendere la "
+        "posizione (con attendi_posizione)"
+    ),
+]
 AttendiReporting = Annotated[
     int | None,
     Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro reporting"),
@@ -55,6 +63,13 @@ def router(
 
     def richiesta(principal: CurrentPrincipal, request: Request) -> Richiesta:
         return Richiesta(principal, "api", correlation_id(request))
+
+    def _attendi(registro: str | None, posizione: int | None) -> None:
+        if posizione is None:
+            return
+        if registro is None:
+            raise FieldError(("query", "registro"), "obbligatorio con attendi_posizione")
+        accessi.attendi({registro: posizione})
 
     @api.get("/casi/{caso_id}", response_model=CartellaOut)
     def cartella(
@@ -93,9 +108,15 @@ def router(
         utente: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
         offset: Offset = 0,
         limit: Limit = 50,
+        registro: RegistroLetture = None,
+        attendi_posizione: Attendi = None,
     ) -> AccessiOut:
         """Reads of personal data served by every service, by case or by user, most recent
-        first (a coordinatore: those made for their comuni)."""
+        first (a coordinatore: those made for their comuni). ``registro`` and
+        ``attendi_posizione``: first wait (bounded) until the log holds that ledger's reads
+        up to that position (a reader's own reads, recorded in the serving service's
+        ledger)."""
+        _attendi(registro, attendi_posizione)
         page = accessi.elenco(principal, caso_id=caso_id, utente=utente, offset=offset, limit=limit)
         return AccessiOut(
             items=[AccessoOut.model_validate(item, from_attributes=True) for item in page.items],
@@ -109,10 +130,14 @@ def router(
         request: Request,
         offset: Offset = 0,
         limit: Limit = 50,
+        registro: RegistroLetture = None,
+        attendi_posizione: Attendi = None,
     ) -> AccessiOut:
         """Every recorded read of the case, in every service, newest first: who (user,
         role), when, why (purpose code), which endpoint, which service. The log holds no
-        personal value: listing it is not itself recorded (decision 0030)."""
+        personal value: listing it is not itself recorded (decision 0030). ``registro`` and
+        ``attendi_posizione`` as for ``/accessi``."""
+        _attendi(registro, attendi_posizione)
         page = accessi.del_caso(principal, caso_id, offset=offset, limit=limit)
         return AccessiOut(
             items=[AccessoOut.model_validate(item, from_attributes=True) for item in page.items],

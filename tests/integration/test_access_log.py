@@ -345,3 +345,31 @@ def _casi_assegnati(d: Distretto) -> list[Any]:
                 select(casi).where(casi.c.assistente_sociale.is_not(None)).order_by(casi.c.caso_id)
             ).all()
         )
+
+
+def test_a_reader_lists_its_own_read_by_the_position_of_the_ledger_that_recorded_it(
+    distretto: Distretto,
+) -> None:
+    """Issue 17: the log is read once it holds the serving ledger up to a given position, so a
+    client that has just read a case finds that read listed, however loaded the machine; the
+    wait needs its ledger named, and a position past the ledger's head is not served stale."""
+    d = distretto
+    caso = d.caso(escludi=set())
+    assert d.get("coordinatore", f"/api/reporting/casi/{caso.caso_id}").status_code == 200
+    testa = d.get("admin", "/api/reporting/stato").json()["posizione"]
+    for path in ("/api/reporting/accessi", f"/api/reporting/casi/{caso.caso_id}/accessi"):
+        params: dict[str, Any] = {"registro": "reporting", "attendi_posizione": testa}
+        if path == "/api/reporting/accessi":
+            params["caso_id"] = caso.caso_id
+        response = d.get("admin", path, **params)
+        assert response.status_code == 200, response.text
+        letture = response.json()["items"]
+        assert letture[0]["utente"] == "coordinatore"
+        assert letture[0]["posizione"] == testa  # the read itself, the ledger's head
+        senza_registro = d.get("admin", path, attendi_posizione=testa)
+        assert senza_registro.status_code == 422
+        assert [e["campo"] for e in senza_registro.json()["errori"]] == ["query.registro"]
+    oltre = d.get(
+        "admin", "/api/reporting/accessi", registro="reporting", attendi_posizione=testa + 10**6
+    )
+    assert oltre.status_code == 503

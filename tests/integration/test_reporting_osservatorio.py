@@ -122,22 +122,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         )
         headers = {u: bearer(token(client, u)) for u in users}
         op = headers["operatore"]
+        intake = 0  # the intake ledger's position the last request reached
         for k in range(6):
-            domanda_id, _ = _domanda(client, op, k, "E094", "ELD", "sportello")
+            domanda_id, intake = _domanda(client, op, k, "E094", "ELD", "sportello")
             if k < 4:
-                _ok(
+                informata = _ok(
                     client.post(
                         f"/api/intake/domande/{domanda_id}/informazioni",
                         json={"servizi": ["SAD"]},
                         headers=op,
                     )
                 )
+                intake = int(informata["posizione"])
         last_year = NOW.astimezone(ROME).replace(
             year=ANNO - 1, day=min(NOW.astimezone(ROME).day, 28)
         )
         _domanda(client, op, 10, "E094", "ELD", "sportello", occurred_at=last_year)
         for k in range(2):
-            _domanda(client, op, 20 + k, "B292", "FAM", "telefono")
+            _, intake = _domanda(client, op, 20 + k, "B292", "FAM", "telefono")
         caso = _ok(
             client.post(
                 "/api/casework/casi",
@@ -180,7 +182,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             201,
         )
         world = World(runtime, client, headers, caso_id)
-        # read your writes: wait for the last casework position
+        # read your writes, by the positions of both ledgers the observatory reads: the
+        # requests (intake), then the case (casework)
+        _ok(world.get("coordinatore", "", registro="intake", attendi_posizione=intake))
         _ok(
             world.get(
                 "coordinatore", "", registro="casework", attendi_posizione=ultimo["posizione"]

@@ -111,11 +111,20 @@ def run_reporting_flow(
         assert item["recorded_at"] is not None
     assert {v["registro"] for v in audit["verifiche"]} == {"casework"}
 
-    # the access log: the two reads of the cartella and the audit, by the social worker
+    # the access log: the two reads of the cartella and the audit, by the social worker,
+    # recorded in reporting's ledger before they were served: the log is read once it holds
+    # that ledger up to its head (read your writes by the position of the ledger read)
+    reporting_head = _ok(
+        httpx.get(f"{reporting}/stato", headers=headers("reporting", "admin"), timeout=30)
+    )["posizione"]
     reads = _ok(
         httpx.get(
             f"{reporting}/accessi",
-            params={"caso_id": case.caso_id},
+            params={
+                "caso_id": case.caso_id,
+                "registro": "reporting",
+                "attendi_posizione": reporting_head,
+            },
             headers=headers("reporting", "admin"),
             timeout=30,
         )
