@@ -1,19 +1,21 @@
 """``ambito persone oblio``: erase a person (crypto-shredding, GDPR art. 17; decision 0029).
 
 Run by a named amministratore or the dpo (``--as``). It records ``PersonaCancellata`` in
-reporting's ledger, with the actor and the legal basis, and only then destroys the person's
-key and blind indexes in the key store: a crash in between leaves a recorded erasure whose
-key still exists, and running the command again completes it. Each person's erasure is
-recorded once (its aggregate id derives from the person's id); a person already erased is
-reported and nothing new is recorded. Safe to run while the services run: they stop
-decrypting the person within ``KEY_CACHE_SECONDS`` (their key cache), and the running
-reporting service signs the new event with its next checkpoint.
+reporting's ledger, with the actor, the legal basis, a coded reason and an optional protocol
+reference (never free text: the ledger keeps it for ever; decision 0034), and only then
+destroys the person's key and blind indexes in the key store: a crash in between leaves a
+recorded erasure whose key still exists, and running the command again completes it. Each
+person's erasure is recorded once (its aggregate id derives from the person's id); a person
+already erased is reported and nothing new is recorded. Safe to run while the services run:
+they stop decrypting the person within ``KEY_CACHE_SECONDS`` (their key cache), and the
+running reporting service signs the new event with its next checkpoint.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 import click
 from eventsourcing.persistence import IntegrityError
@@ -22,7 +24,7 @@ from services.cli_identity import AS_PASSWORD_VARIABLE, _store
 from shared import codes
 from shared.events import CommandContext, acting
 from shared.events.envelope import Actor
-from shared.events.erasure import PersonaCancellata, id_cancellazione
+from shared.events.erasure import PROTOCOLLO, PersonaCancellata, id_cancellazione
 from shared.identity.models import User
 from shared.identity.store import IdentityStore
 from shared.keys import KeyDirectoryError
@@ -34,9 +36,6 @@ from shared.settings import Settings
 
 ERASING_ROLES = frozenset({"amministratore", "dpo"})
 PERSONA_ID = re.compile(r"^[A-Z0-9]{20}$")
-_CODICE_FISCALE = re.compile(r"[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]")
-"""A codice fiscale's shape (a guard against the common slip, not a guarantee)."""
-_DATA = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
 
 
 def _acting_for_erasure(store: IdentityStore, as_user: str | None) -> User:
@@ -55,19 +54,32 @@ def _acting_for_erasure(store: IdentityStore, as_user: str | None) -> User:
     return user
 
 
-def motivo_senza_dati(motivo: str) -> str:
-    """The reason as recorded in clear: short, and with no codice fiscale or date in it (the
-    usual ways a reason names someone). The refusal never repeats the text."""
-    motivo = " ".join(motivo.split())
-    if not motivo or len(motivo) > 200:
-        raise click.BadParameter("da 1 a 200 caratteri", param_hint="--motivo")
-    if _CODICE_FISCALE.search(motivo.upper().replace(" ", "")) or _DATA.search(motivo):
+def motivo_codificato(motivo: str) -> str:
+    """The reason is a code of ``motivi_cancellazione.csv``: the ledger is append-only, and a
+    sentence in it could name the very person erased. The refusal never repeats the text."""
+    codice = motivo.strip().upper()
+    if codice not in codes.erasure_reasons():
         raise click.BadParameter(
-            "non deve contenere dati personali (un codice fiscale o una data): indica il "
-            "motivo e il protocollo della richiesta",
+            "motivo sconosciuto: indica uno dei codici di motivi_cancellazione.csv ("
+            + ", ".join(codes.erasure_reasons())
+            + ")",
             param_hint="--motivo",
         )
-    return motivo
+    return codice
+
+
+def protocollo_valido(protocollo: str | None) -> str | None:
+    """A protocol reference holds digits only (the number, optionally ``/`` and the year),
+    so that it cannot carry a name, a codice fiscale or a date."""
+    if protocollo is None:
+        return None
+    protocollo = protocollo.strip()
+    if not PROTOCOLLO.match(protocollo):
+        raise click.BadParameter(
+            "solo il numero di protocollo, con l'anno facoltativo (es. 123 o 0012345/2025)",
+            param_hint="--protocollo",
+        )
+    return protocollo
 
 
 class _RegistroCancellazioni(LedgerApplication):
@@ -77,17 +89,19 @@ class _RegistroCancellazioni(LedgerApplication):
         """Whether the person's erasure is already in the ledger."""
         return next(iter(self.events.get(id_cancellazione(persona_id), lte=1)), None) is not None
 
-    def registra(self, persona_id: str, motivo: str, context: CommandContext) -> int | None:
+    def registra(
+        self, persona_id: str, motivo: str, protocollo: str | None, context: CommandContext
+    ) -> int | None:
         """Records the erasure; its position, or None when another run recorded it first."""
+        data: dict[str, Any] = {
+            "aggregate_id": id_cancellazione(persona_id),
+            "aggregate_version": 1,
+            "persona_id": persona_id,
+            "motivo": motivo,
+            "protocollo": protocollo,
+        }
         with acting(context):
-            event = PersonaCancellata.model_validate(
-                {
-                    "aggregate_id": id_cancellazione(persona_id),
-                    "aggregate_version": 1,
-                    "persona_id": persona_id,
-                    "motivo": motivo,
-                }
-            )
+            event = PersonaCancellata.model_validate(data)
         try:
             recordings = self.save(event)
         except IntegrityError:
@@ -118,7 +132,17 @@ def persone() -> None:
 
 @persone.command("oblio")
 @click.argument("persona_id")
-@click.option("--motivo", required=True, help="Why, in a few words; never a personal datum.")
+@click.option(
+    "--motivo",
+    required=True,
+    metavar="CODICE",
+    help="Reason code (motivi_cancellazione.csv), e.g. RICHIESTA_INTERESSATO or GDPR_17_1_B.",
+)
+@click.option(
+    "--protocollo",
+    metavar="NUMERO[/ANNO]",
+    help="Protocol reference of the request or act, digits only (e.g. 0012345/2025).",
+)
 @click.option(
     "--base-giuridica",
     "base_giuridica",
@@ -134,7 +158,12 @@ def persone() -> None:
 )
 @click.pass_obj
 def persone_oblio(
-    settings: Settings, persona_id: str, motivo: str, base_giuridica: str, as_user: str | None
+    settings: Settings,
+    persona_id: str,
+    motivo: str,
+    protocollo: str | None,
+    base_giuridica: str,
+    as_user: str | None,
 ) -> None:
     """Erase a person: record the erasure, then destroy their key and blind indexes. Their
     data becomes unreadable everywhere; statistics and seals are unchanged."""
@@ -143,7 +172,8 @@ def persone_oblio(
         raise click.BadParameter("20 caratteri tra A-Z e 0-9", param_hint="PERSONA_ID")
     if base_giuridica not in codes.legal_bases():
         raise click.BadParameter("base giuridica sconosciuta", param_hint="--base-giuridica")
-    motivo = motivo_senza_dati(motivo)
+    motivo = motivo_codificato(motivo)
+    protocollo = protocollo_valido(protocollo)
     with _store(settings, create=False) as store:
         user = _acting_for_erasure(store, as_user)
     try:
@@ -172,7 +202,7 @@ def persone_oblio(
                     legal_basis=base_giuridica,
                     source="cli",
                 )
-                posizione = registro.registra(persona_id, motivo, context)
+                posizione = registro.registra(persona_id, motivo, protocollo, context)
         finally:
             ledger.engines.dispose()
         # after the record: a crash before this line is completed by running the command again

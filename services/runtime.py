@@ -17,12 +17,14 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from services.casework import api as casework_api
+from services.casework import api_identita as casework_identita_api
 from services.casework.application import CaseworkApplication
 from services.casework.policies import ApriCasoDaInoltro
 from services.casework.projections import FascicoliCasework
 from services.casework.queries import CaseworkQueries
 from services.intake import api as intake_api
 from services.intake import api_actions as intake_actions_api
+from services.intake import api_identita as intake_identita_api
 from services.intake import api_views as intake_views_api
 from services.intake.application import IntakeApplication
 from services.intake.projections import RegistriIntake
@@ -71,6 +73,8 @@ from shared.web.authentication import Authenticator, install_authentication
 from shared.web.context import CorrelationMiddleware
 from shared.web.errors import install_error_handlers
 from shared.web.gate import gate
+from shared.web.idempotency import caller_key, install_idempotency
+from shared.web.idempotency_store import IdempotencyStore, derive_secret
 from shared.web.limits import BodySizeLimit
 from shared.web.metrics import install_metrics
 from shared.web.security import install_security
@@ -113,6 +117,8 @@ class Runtime:
     policies: list[PolicyRunner | KafkaPolicyConsumer] = field(default_factory=list)
     """Reactions to other services' events (the hand-over that opens a case)."""
     relays: list[Relay] = field(default_factory=list)
+    idempotency: IdempotencyStore | None = None
+    """The answers kept for ``Idempotency-Key`` retries (decision 0035)."""
 
     @property
     def district_mode(self) -> bool:
@@ -140,6 +146,8 @@ class Runtime:
             relay.stop()
         self.district.close()
         self.identity.close()
+        if self.idempotency is not None:
+            self.idempotency.close()
         self.views.dispose()
 
     def ready(self) -> dict[str, str]:
@@ -226,6 +234,10 @@ def open_runtime(settings: Settings, services: Sequence[str] = SERVICES) -> Runt
     identity = IdentityStore(settings.identity_database_url())
     views = create_engines(settings.views_database_url())
     runtime = Runtime(settings, tuple(services), district, identity, views)
+    # in the identity store's database: shared by every process, never rebuilt (decision 0035)
+    runtime.idempotency = IdempotencyStore(
+        settings.identity_database_url(), derive_secret(district.keys.seal_key)
+    )
 
     def district_comuni() -> frozenset[str]:
         return frozenset(c.belfiore for c in identity.district().comuni)
@@ -344,6 +356,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     install_authentication(app)
+    if runtime.idempotency is not None:
+        # inside metrics and correlation (a replay is timed, as an unmatched route, and
+        # gets its own correlation id), outside the bearer check and the app it answers for
+        authenticator: Authenticator = app.state.authenticator
+        install_idempotency(
+            app, runtime.idempotency, lambda token: caller_key(authenticator.principal(token))
+        )
     install_metrics(app)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(BodySizeLimit, bulk_paths=frozenset({network_api.IMPORT_PATH}))
@@ -354,8 +373,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(intake_actions_api.router(runtime.intake))
         if runtime.intake_queries is not None:
             app.include_router(intake_views_api.router(runtime.intake, runtime.intake_queries))
+            app.include_router(intake_identita_api.router(runtime.intake, runtime.intake_queries))
     if runtime.casework is not None and runtime.casework_queries is not None:
         app.include_router(casework_api.router(runtime.casework, runtime.casework_queries))
+        app.include_router(casework_identita_api.router(runtime.casework, runtime.casework_queries))
     if runtime.network is not None and runtime.network_queries is not None:
         app.include_router(network_api.router(runtime.network, runtime.network_queries))
     if runtime.reporting is not None:

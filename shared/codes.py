@@ -1,5 +1,5 @@
-"""Code lists kept as data (legal bases, access purposes, user areas, SIUSS benefits,
-regions).
+"""Code lists kept as data (legal bases, access purposes, erasure reasons, user areas, SIUSS
+benefits, regions).
 
 The lists ship with the package (``reference_data/``, copied from the project's reference
 material with their sources); a district extends them by editing those files, never code.
@@ -33,6 +33,12 @@ def legal_bases() -> dict[str, str]:
 def access_purposes() -> dict[str, str]:
     """Purposes a read of personal data may cite (``finalita_accesso.csv``)."""
     return _codes("finalita_accesso.csv")
+
+
+def erasure_reasons() -> dict[str, str]:
+    """Reasons an erasure may cite (``motivi_cancellazione.csv``): a code instead of free
+    text, so that the append-only ledger never holds a sentence that could name someone."""
+    return _codes("motivi_cancellazione.csv")
 
 
 def siuss_benefits() -> dict[str, str]:

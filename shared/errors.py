@@ -9,11 +9,17 @@ from collections.abc import Sequence
 
 
 class FieldError(Exception):
-    """A value the service refuses (e.g. a comune outside the district)."""
+    """A value the service refuses (e.g. a comune outside the district).
 
-    def __init__(self, location: Sequence[str | int], message: str) -> None:
+    ``location`` is the path of the field (``("body", "persona", "nome")``); a bare string is
+    one field, not a sequence of characters (``"registro"`` was once reported as
+    ``r.e.g.i.s.t.r.o``: issue 17)."""
+
+    def __init__(self, location: str | Sequence[str | int], message: str) -> None:
         super().__init__(message)
-        self.location = tuple(location)
+        self.location: tuple[str | int, ...] = (
+            (location,) if isinstance(location, str) else tuple(location)
+        )
         self.message = message
 
 

@@ -21,18 +21,28 @@ from shared.errors import Conflict, FieldError, NotFound, require_version
 from shared.events import Erased, acting, new_person_id
 from shared.events.casework import AutoritaGiudiziaria, Membro
 from shared.events.envelope import CLOCK_SKEW, LedgerEvent
+from shared.events.identita import EsitoAttribuzione
 from shared.events.intake import DomandaInoltrata
 from shared.events.types import AreaUtenza
 from shared.identity.models import User
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
-from shared.persons.dati import Persona, dati_persona, persona_da_dati, profilo_statistico
-from shared.persons.keystore import KeyStore, PersonErasedError
+from shared.persons.attribuzione import attribuzione
+from shared.persons.dati import (
+    Persona,
+    dati_persona,
+    identita_di,
+    persona_da_dati,
+    profilo_statistico,
+)
+from shared.persons.keystore import IdentitaDiscordante, KeyStore, PersonErasedError
 from shared.policies import Cause, derived_id
 
 ROME = ZoneInfo("Europe/Rome")
 LEGAL_BASIS_CASO = "L328_ART22"
 LEGAL_BASIS_AUTORITA = "PROVV_AG"
+LEGAL_BASIS_RETTIFICA = "GDPR_16"
+LEGAL_BASIS_ATTRIBUZIONE = "GDPR_5_1_D"
 """The default basis of what a court order asks for (its details are in the event)."""
 PURPOSE_LETTURA = "PRESA_IN_CARICO"
 PURPOSE_BY_ROLE = {
@@ -169,10 +179,8 @@ class CaseworkApplication(LedgerApplication):
         else:
             persona_id = self.keystore.claim(
                 new_person_id(),
-                codice_fiscale=persona.codice_fiscale,
-                nome=persona.nome,
-                cognome=persona.cognome,
-                data_nascita=persona.data_nascita,
+                **identita_di(persona),
+                separata=persona.codice_fiscale_da_verificare,
             )
         fields: dict[str, Any] = {
             "persona_id": persona_id,
@@ -637,6 +645,71 @@ class CaseworkApplication(LedgerApplication):
 
         return self._esito(caso_id, self.save_retrying(attempt))
 
+    # -- who the case is about (decision 0032) ------------------------------------------
+
+    def rettifica_persona(
+        self,
+        caso_id: UUID,
+        persona: Persona,
+        motivo: str,
+        richiesta: Richiesta,
+        atto: Atto = Atto(legal_basis=LEGAL_BASIS_RETTIFICA),
+        versione_letta: int | None = None,
+    ) -> Esito:
+        """The case's social worker corrects the person's data (GDPR art. 16); the key
+        store recognises the person by the corrected data from then on."""
+        corretta: list[str] = []
+
+        def change(caso: Caso, autore: str) -> None:
+            if self.keystore.is_erased(caso.persona_id):
+                raise PersonErasedError(caso.persona_id)
+            profilo = profilo_statistico(persona, caso.comune, caso.profilo.area, caso.created_on)
+            caso.rettifica_persona(autore, dati_persona(persona), profilo, motivo)
+            corretta[:] = [caso.persona_id]
+
+        done = self.scrive(caso_id, richiesta, change, atto, versione_letta)
+        self.keystore.rettifica(corretta[0], **identita_di(persona))
+        return done
+
+    def attribuisci_persona(
+        self,
+        caso_id: UUID,
+        esito: EsitoAttribuzione,
+        motivo: str,
+        richiesta: Richiesta,
+        persona: Persona | None = None,
+        persona_id: str | None = None,
+        atto: Atto = Atto(legal_basis=LEGAL_BASIS_ATTRIBUZIONE),
+        versione_letta: int | None = None,
+    ) -> Esito:
+        """A coordinatore of the case's comune decides whom it is about: ``collegata``,
+        ``distinta`` or ``separata`` (``shared.persons.attribuzione``)."""
+        self._check_act(atto)
+        action = "casework.persona.attribuisce"
+        caso = self._caso(caso_id, richiesta, action)
+        self._authorised(caso, richiesta, action)
+        scelta = attribuzione(
+            self.keystore, esito, caso.persona_id, caso.persona, persona, persona_id
+        )
+
+        def attempt() -> list[Caso]:
+            caso = self._caso(caso_id, richiesta, action)
+            self._authorised(caso, richiesta, action)
+            require_version(caso.version, versione_letta)
+            self._check_order_of_acts(caso, atto)
+            profilo = profilo_statistico(
+                scelta.persona, caso.comune, caso.profilo.area, caso.created_on
+            )
+            with acting(richiesta.context(caso.comune, atto.legal_basis, atto.occurred_at)):
+                caso.attribuisci_persona(
+                    esito, scelta.persona_id, dati_persona(scelta.persona), profilo, motivo
+                )
+            return [caso]
+
+        done = self._esito(caso_id, self.save_retrying(attempt))
+        scelta.dopo(self.keystore)
+        return done
+
     # -- reads ---------------------------------------------------------------------------
 
     def leggi(self, caso_id: UUID, richiesta: Richiesta, finalita: str | None = None) -> Caso:
@@ -724,13 +797,10 @@ class CaseworkApplication(LedgerApplication):
         codice fiscale, or by name and birth date), never someone else's record."""
         if known is not None and not _same_person(persona, known):
             raise FieldError(("body", "persona"), "non è la persona del caso chiuso")
-        claimed = self.keystore.claim(
-            persona_id,
-            codice_fiscale=persona.codice_fiscale,
-            nome=persona.nome,
-            cognome=persona.cognome,
-            data_nascita=persona.data_nascita,
-        )
+        try:
+            claimed = self.keystore.claim(persona_id, **identita_di(persona))
+        except IdentitaDiscordante:
+            claimed = None
         if claimed != persona_id:
             raise FieldError(("body", "persona"), "non è la persona del caso chiuso")
 

@@ -26,12 +26,14 @@ from eventsourcing.domain import event
 
 from shared import scadenze as regole
 from shared.errors import Conflict, FieldError, NotFound
-from shared.events import casework
+from shared.events import casework, identita
 from shared.events.casework import AutoritaGiudiziaria
+from shared.events.identita import EsitoAttribuzione
 from shared.events.intake import DatiPersona
 from shared.events.profile import ProfiloStatistico
 from shared.events.types import AreaUtenza
 from shared.ledger.aggregate import LedgerAggregate
+from shared.persons.identita import regola_attribuzione
 from shared.scadenze import Chiave, Fatto, Scadenza
 
 __all__ = ["Caso", "Intervento", "Scadenza", "area_di_riferimento", "id_riapertura"]
@@ -194,6 +196,17 @@ class Caso(LedgerAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.chiuso = True
 
+    class DatiPersonaRettificati(LedgerAggregate.Event, identita.DatiPersonaRettificati):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.persona = self.persona
+            aggregate.profilo = self.profilo
+
+    class PersonaAttribuita(LedgerAggregate.Event, identita.PersonaAttribuita):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.persona_id = self.persona_id
+            aggregate.persona = self.persona
+            aggregate.profilo = self.profilo
+
     @event(CasoAperto)
     def __init__(
         self,
@@ -247,6 +260,46 @@ class Caso(LedgerAggregate):
             persona_id=self.persona_id,
             assistente_sociale=assistente_sociale,
             area_utenza=area_utenza,
+        )
+
+    # -- who the case is about (decision 0032) ------------------------------------------
+
+    @property
+    def da_verificare(self) -> bool:
+        return self.persona is not None and self.persona.codice_fiscale_da_verificare
+
+    def rettifica_persona(
+        self, autore: str, persona: DatiPersona, profilo: ProfiloStatistico, motivo: str
+    ) -> None:
+        """The assigned social worker corrects the person's data (GDPR art. 16), on a closed
+        case too; the flag "codice fiscale da verificare" is the coordinatore's to clear."""
+        self._require_author(autore)
+        self.trigger_event(
+            self.DatiPersonaRettificati,
+            persona_id=self.persona_id,
+            persona=persona.model_copy(update={"codice_fiscale_da_verificare": self.da_verificare}),
+            profilo=profilo,
+            motivo=motivo,
+        )
+
+    def attribuisci_persona(
+        self,
+        esito: EsitoAttribuzione,
+        persona_id: str,
+        persona: DatiPersona,
+        profilo: ProfiloStatistico,
+        motivo: str,
+    ) -> None:
+        """A coordinatore's decision on whom the case is about (``regola_attribuzione``)."""
+        regola_attribuzione(esito, self.persona_id, persona_id, self.da_verificare)
+        self.trigger_event(
+            self.PersonaAttribuita,
+            persona_id=persona_id,
+            persona_precedente_id=self.persona_id,
+            esito=esito,
+            persona=persona.model_copy(update={"codice_fiscale_da_verificare": False}),
+            profilo=profilo,
+            motivo=motivo,
         )
 
     # -- the professional record (the assigned social worker) ---------------------------

@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     func,
     or_,
     select,
@@ -110,10 +111,26 @@ EVENT_TYPES = frozenset(
         "RelazioneInviata",
         "CasoChiuso",
         "QuestionarioRaccolto",
+        "DatiPersonaRettificati",
+        "PersonaAttribuita",
     }
 )
 """Every event of a case: those that change nothing listed here still move the case's
 version and position."""
+
+
+da_verificare = Table(
+    "casework_da_verificare",
+    metadata,
+    Column("caso_id", String(36), primary_key=True),
+    Column("persona_id", String(20), nullable=False),
+    Column("comune", String(4), nullable=False, index=True),
+    Column("area_utenza", String(10), nullable=False),
+    Column("aperto_il", DateTime(timezone=True), nullable=False, index=True),
+)
+"""The cases whose person was recorded apart with "codice fiscale da verificare" (opened so,
+or handed over from such a request), until a coordinatore decides (decision 0032). A table
+of its own: such cases exist only since it does, so no rebuild is needed to add it."""
 
 
 def _optional_id(value: Any) -> str | None:
@@ -167,6 +184,43 @@ class FascicoliCasework:
                 versione=int(data["aggregate_version"]),
                 posizione=event.position,
             )
+        )
+        if (data.get("persona") or {}).get("codice_fiscale_da_verificare"):
+            connection.execute(
+                da_verificare.insert().values(
+                    caso_id=event.aggregate_id,
+                    persona_id=data["persona_id"],
+                    comune=profilo["comune"],
+                    area_utenza=data["area_utenza"],
+                    aperto_il=instant(data["occurred_at"]),
+                )
+            )
+
+    def _DatiPersonaRettificati(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        profilo = data["profilo"]
+        self._touch(
+            connection,
+            event,
+            fascia_eta=profilo.get("fascia_eta", "non_nota"),
+            cittadinanza=profilo.get("cittadinanza", "non_nota"),
+        )
+
+    def _PersonaAttribuita(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        """The case is about another person now, or stays apart: no longer to verify."""
+        connection.execute(
+            delete(da_verificare).where(da_verificare.c.caso_id == event.aggregate_id)
+        )
+        profilo = data["profilo"]
+        self._touch(
+            connection,
+            event,
+            persona_id=data["persona_id"],
+            fascia_eta=profilo.get("fascia_eta", "non_nota"),
+            cittadinanza=profilo.get("cittadinanza", "non_nota"),
         )
 
     def _AssistenteSocialeAssegnato(  # noqa: N802

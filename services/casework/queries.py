@@ -19,7 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import Row, select
 
-from services.casework.projections import casi, interventi, professionisti
+from services.casework.projections import casi, da_verificare, interventi, professionisti
 from shared.auth.policy import OutOfScope, authorize, require_role
 from shared.auth.principal import Principal
 from shared.auth.scope import ambito
@@ -112,6 +112,25 @@ class CaseworkQueries:
             select(casi)
             .where((c.stato == "in_attesa") & scope.filtro(c.comune, c.area_utenza))
             .order_by(c.urgente.desc(), c.aperto_il, c.id)
+        )
+        return self._page(query, offset, limit)
+
+    def da_verificare(
+        self,
+        principal: Principal,
+        offset: int = 0,
+        limit: int = 50,
+        attendi_posizione: int | None = None,
+    ) -> Pagina:
+        """The cases of the coordinatore's comuni whose codice fiscale is to verify
+        (decision 0032), oldest first."""
+        scope = ambito(principal, "casework.persona.attribuisce")
+        self.wait(attendi_posizione)
+        v = da_verificare.c
+        query = (
+            select(da_verificare)
+            .where(scope.filtro(v.comune, v.area_utenza))
+            .order_by(v.aperto_il, v.caso_id)
         )
         return self._page(query, offset, limit)
 

@@ -25,6 +25,7 @@ from shared.events.assessment import (
     ValutazioneSinba,
 )
 from shared.events.casework import AutoritaGiudiziaria, Relazione, RuoloLegale
+from shared.events.testo import RIGA
 from shared.events.types import AreaUtenza, CodicePrestazioneSiuss
 from shared.web.contract import CONTRACT, AttoIn, Breve, Testo, clear_input
 from shared.web.persona import Nome, PersonaIn, PersonaOut
@@ -81,7 +82,7 @@ class ProvvedimentoIn(AttoIn):
     autorita: AutoritaGiudiziaria
     tipo: TipoProvvedimento
     estremi: Testo
-    numero: Annotated[StrictStr, StringConstraints(min_length=1, max_length=64)] | None = None
+    numero: Annotated[StrictStr, StringConstraints(min_length=1, max_length=64), RIGA] | None = None
     data_provvedimento: date | None = None
     relazione_entro: date | None = Field(
         default=None, description="Scadenza della relazione chiesta dal provvedimento"
@@ -98,7 +99,7 @@ class OrdineIn(BaseModel):
     autorita: AutoritaGiudiziaria
     tipo: TipoProvvedimento
     estremi: Testo
-    numero: Annotated[StrictStr, StringConstraints(min_length=1, max_length=64)] | None = None
+    numero: Annotated[StrictStr, StringConstraints(min_length=1, max_length=64), RIGA] | None = None
     data_provvedimento: date | None = None
     relazione_entro: date | None = None
 
@@ -230,7 +231,7 @@ class InterventoIn(AttoIn):
     quota_ente: Importo | None = None
     prova_mezzi: StrictBool = False
     protocollo_domanda: (
-        Annotated[StrictStr, StringConstraints(min_length=1, max_length=32)] | None
+        Annotated[StrictStr, StringConstraints(min_length=1, max_length=32), RIGA] | None
     ) = None
     descrizione: Testo | None = None
 
@@ -284,7 +285,7 @@ class SegnalazioneIn(AttoIn):
     autorita: AutoritaGiudiziaria
     motivo: Testo
     richiesta: Literal["amministratore_sostegno", "tutela", "curatela"] | None = None
-    base_giuridica: StrictStr = Field(
+    base_giuridica: Annotated[StrictStr, RIGA] = Field(
         description="Codice della base giuridica della segnalazione (obbligatorio)"
     )
 

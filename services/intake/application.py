@@ -20,17 +20,21 @@ from shared.errors import Conflict, FieldError, NotFound, require_version
 from shared.events import Erased, acting, new_person_id
 from shared.events.access import DatiPersonaliLetti
 from shared.events.envelope import CLOCK_SKEW, LedgerEvent
+from shared.events.identita import EsitoAttribuzione
 from shared.events.intake import DomandaRicevuta, Fascia, Richiedente
 from shared.events.types import AreaUtenza, Canale
 from shared.identity.models import User
 from shared.ledger.application import LedgerApplication
 from shared.ledger.ledger import Ledger
 from shared.observability import PERSONAL_DATA_READS
-from shared.persons.dati import Persona, dati_persona, profilo_statistico
-from shared.persons.keystore import KeyStore
+from shared.persons.attribuzione import attribuzione, persona_attuale
+from shared.persons.dati import Persona, dati_persona, identita_di, profilo_statistico
+from shared.persons.keystore import KeyStore, PersonErasedError
 
 ROME = ZoneInfo("Europe/Rome")
 LEGAL_BASIS_REGISTRA = "L328_ART22"
+LEGAL_BASIS_RETTIFICA = "GDPR_16"
+LEGAL_BASIS_ATTRIBUZIONE = "GDPR_5_1_D"
 PURPOSE_LETTURA = "SPORTELLO"
 APPOINTMENT_ROLES = frozenset({"assistente_sociale", "operatore"})
 
@@ -123,10 +127,8 @@ class IntakeApplication(LedgerApplication):
         persona = command.persona
         persona_id = self.keystore.claim(
             new_person_id(),
-            codice_fiscale=persona.codice_fiscale,
-            nome=persona.nome,
-            cognome=persona.cognome,
-            data_nascita=persona.data_nascita,
+            **identita_di(persona),
+            separata=persona.codice_fiscale_da_verificare,
         )
         fields: dict[str, Any] = {
             "persona_id": persona_id,
@@ -158,7 +160,11 @@ class IntakeApplication(LedgerApplication):
         )
         received = events[0]
         assert isinstance(received, DomandaRicevuta)
-        return received, events[-1].originator_version
+        persona_id, persona = persona_attuale(events)
+        current = received.model_copy(
+            update={"persona_id": persona_id, "persona": persona or received.persona}
+        )
+        return current, events[-1].originator_version
 
     # -- desks -------------------------------------------------------------------------
 
@@ -381,6 +387,71 @@ class IntakeApplication(LedgerApplication):
             domanda_id, richiesta, atto, versione_letta, lambda d: d.chiudi(esito, nota)
         )
 
+    # -- who the request is about (decision 0032) ---------------------------------------
+
+    def rettifica_persona(
+        self,
+        domanda_id: UUID,
+        persona: Persona,
+        motivo: str,
+        richiesta: Richiesta,
+        atto: Atto = Atto(legal_basis=LEGAL_BASIS_RETTIFICA),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """Corrects the person's data on the request (GDPR art. 16), by whoever may act on
+        it; the key store recognises the person by the corrected data from then on."""
+        corretta: list[str] = []
+
+        def change(domanda: Domanda) -> None:
+            if self.keystore.is_erased(domanda.persona_id):
+                raise PersonErasedError(domanda.persona_id)
+            profilo = profilo_statistico(
+                persona, domanda.comune, domanda.area_utenza, domanda.created_on
+            )
+            domanda.rettifica_persona(dati_persona(persona), profilo, motivo)
+            corretta[:] = [domanda.persona_id]
+
+        done = self._act(domanda_id, richiesta, atto, versione_letta, change)
+        self.keystore.rettifica(corretta[0], **identita_di(persona))
+        return done
+
+    def da_verificare(self, domanda_id: UUID, richiesta: Richiesta) -> Domanda:
+        """The request, for a coordinatore deciding whom it is about (404 out of scope)."""
+        return self._domanda(domanda_id, richiesta.principal, "intake.persona.attribuisce")
+
+    def attribuisci_persona(
+        self,
+        domanda_id: UUID,
+        esito: EsitoAttribuzione,
+        motivo: str,
+        richiesta: Richiesta,
+        persona: Persona | None = None,
+        persona_id: str | None = None,
+        atto: Atto = Atto(legal_basis=LEGAL_BASIS_ATTRIBUZIONE),
+        versione_letta: int | None = None,
+    ) -> Azione:
+        """A coordinatore of the request's comune decides whom it is about: ``collegata``
+        (to the known holder of its codice fiscale, ``persona_id`` when several), ``distinta``
+        (kept apart), ``separata`` (to a new person with the right data, ``persona``)."""
+        domanda = self.da_verificare(domanda_id, richiesta)
+        scelta = attribuzione(
+            self.keystore, esito, domanda.persona_id, domanda.persona, persona, persona_id
+        )
+
+        def change(domanda: Domanda) -> None:
+            profilo = profilo_statistico(
+                scelta.persona, domanda.comune, domanda.area_utenza, domanda.created_on
+            )
+            domanda.attribuisci_persona(
+                esito, scelta.persona_id, dati_persona(scelta.persona), profilo, motivo
+            )
+
+        done = self._act(
+            domanda_id, richiesta, atto, versione_letta, change, "intake.persona.attribuisce"
+        )
+        scelta.dopo(self.keystore)
+        return done
+
     def storia(
         self, domanda_id: UUID, richiesta: Richiesta, finalita: str = PURPOSE_LETTURA
     ) -> list[LedgerEvent]:
@@ -413,7 +484,7 @@ class IntakeApplication(LedgerApplication):
             raise NotFound("domanda non trovata") from None
         self.registra_lettura(
             richiesta,
-            received.persona_id,
+            persona_attuale(events)[0],
             "domanda",
             domanda_id,
             finalita,
@@ -429,6 +500,7 @@ class IntakeApplication(LedgerApplication):
         atto: Atto,
         versione_letta: int | None,
         change: Callable[[Domanda], list[Any] | None],
+        action: str = "intake.domanda.agisce",
     ) -> Azione:
         """Loads, checks, changes and saves a request (and what changes with it) in one
         transaction. Without ``If-Match`` a concurrent change is retried on the new state
@@ -437,12 +509,12 @@ class IntakeApplication(LedgerApplication):
             raise FieldError(("body", "base_giuridica"), "base giuridica sconosciuta")
         if atto.occurred_at is not None and atto.occurred_at > datetime.now(ROME) + CLOCK_SKEW:
             raise FieldError(("body", "occurred_at"), "non può essere nel futuro")
-        require_role(richiesta.principal, "intake.domanda.agisce")
+        require_role(richiesta.principal, action)
         domanda: Domanda | None = None
 
         def attempt() -> list[Any]:
             nonlocal domanda
-            domanda = self._domanda(domanda_id, richiesta.principal, "intake.domanda.agisce")
+            domanda = self._domanda(domanda_id, richiesta.principal, action)
             require_version(domanda.version, versione_letta)
             if atto.occurred_at is not None and atto.occurred_at < domanda.modified_on:
                 raise FieldError(
@@ -476,14 +548,16 @@ class IntakeApplication(LedgerApplication):
         found: dict[UUID, tuple[str | None, str | None]] = {}
         reads: list[DatiPersonaliLetti] = []
         for domanda_id in domanda_ids:
-            events = list(self.events.get(domanda_id, lte=1))
+            events = [e for e in self.events.get(domanda_id) if isinstance(e, LedgerEvent)]
             received = events[0] if events else None
             if not isinstance(received, DomandaRicevuta):
                 continue
+            persona_id, attuale = persona_attuale(events)
+            persona = attuale or received.persona
             reads.append(
                 self.read_event(
                     richiesta,
-                    received.persona_id,
+                    persona_id,
                     "domanda",
                     domanda_id,
                     finalita,
@@ -491,7 +565,6 @@ class IntakeApplication(LedgerApplication):
                     received.comune,
                 )
             )
-            persona = received.persona
             found[domanda_id] = (
                 None if isinstance(persona.nome, Erased) else persona.nome,
                 None if isinstance(persona.cognome, Erased) else persona.cognome,

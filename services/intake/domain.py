@@ -11,11 +11,13 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from shared.errors import Conflict, NotFound
-from shared.events import intake
+from shared.events import identita, intake
+from shared.events.identita import EsitoAttribuzione
 from shared.events.intake import Fascia
 from shared.events.profile import ProfiloStatistico
 from shared.events.types import AreaUtenza, Canale
 from shared.ledger.aggregate import LedgerAggregate
+from shared.persons.identita import regola_attribuzione
 
 ESITI_CON_REQUISITO = {
     "orientata": ("orientamenti", "la domanda non è stata orientata a nessuna risorsa"),
@@ -86,6 +88,17 @@ class Domanda(LedgerAggregate):
     class DomandaChiusa(LedgerAggregate.Event, intake.DomandaChiusa):
         def apply(self, aggregate: Any) -> None:
             aggregate.esito = self.esito
+
+    class DatiPersonaRettificati(LedgerAggregate.Event, identita.DatiPersonaRettificati):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.persona = self.persona
+            aggregate.profilo = self.profilo
+
+    class PersonaAttribuita(LedgerAggregate.Event, identita.PersonaAttribuita):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.persona_id = self.persona_id
+            aggregate.persona = self.persona
+            aggregate.profilo = self.profilo
 
     @event(DomandaRicevuta)
     def __init__(
@@ -223,6 +236,45 @@ class Domanda(LedgerAggregate):
         if any(a.stato == "fissato" for a in self.appuntamenti.values()):
             raise Conflict("un appuntamento è ancora fissato: registralo o annullalo prima")
         self.trigger_event(self.DomandaChiusa, persona_id=self.persona_id, esito=esito, nota=nota)
+
+    # -- who the request is about (decision 0032) ---------------------------------------
+
+    def rettifica_persona(
+        self, persona: intake.DatiPersona, profilo: ProfiloStatistico, motivo: str
+    ) -> None:
+        """A right of the person (GDPR art. 16), on a closed request too; the flag
+        "codice fiscale da verificare" is the coordinatore's to clear, not the correction's."""
+        corretta = persona.model_copy(
+            update={"codice_fiscale_da_verificare": self.persona.codice_fiscale_da_verificare}
+        )
+        self.trigger_event(
+            self.DatiPersonaRettificati,
+            persona_id=self.persona_id,
+            persona=corretta,
+            profilo=profilo,
+            motivo=motivo,
+        )
+
+    def attribuisci_persona(
+        self,
+        esito: EsitoAttribuzione,
+        persona_id: str,
+        persona: intake.DatiPersona,
+        profilo: ProfiloStatistico,
+        motivo: str,
+    ) -> None:
+        regola_attribuzione(
+            esito, self.persona_id, persona_id, self.persona.codice_fiscale_da_verificare
+        )
+        self.trigger_event(
+            self.PersonaAttribuita,
+            persona_id=persona_id,
+            persona_precedente_id=self.persona_id,
+            esito=esito,
+            persona=persona.model_copy(update={"codice_fiscale_da_verificare": False}),
+            profilo=profilo,
+            motivo=motivo,
+        )
 
     def _booked(self, appuntamento_id: UUID) -> Appuntamento:
         found = self.appuntamento(appuntamento_id)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     select,
     update,
 )
@@ -92,6 +93,20 @@ sportelli = Table(
 ``giorno`` 0 = Monday. ``versione`` is the desk's, for ``If-Match`` on its hours."""
 
 
+da_verificare = Table(
+    "intake_da_verificare",
+    metadata,
+    Column("domanda_id", String(36), primary_key=True),
+    Column("persona_id", String(20), nullable=False),
+    Column("comune", String(4), nullable=False, index=True),
+    Column("area_utenza", String(10), nullable=False),
+    Column("ricevuta_il", DateTime(timezone=True), nullable=False, index=True),
+)
+"""The requests recorded apart with "codice fiscale da verificare", until a coordinatore
+links them or keeps them apart (decision 0032). A table of its own: flagged requests exist
+only since it does, so no rebuild is needed to add it."""
+
+
 APPOINTMENT_OUTCOMES = {
     "AppuntamentoSvolto": "svolto",
     "AppuntamentoMancato": "mancato",
@@ -115,6 +130,8 @@ class RegistriIntake:
             "IstanzaCompletata",
             "DomandaInoltrata",
             "DomandaChiusa",
+            "DatiPersonaRettificati",
+            "PersonaAttribuita",
             "SportelloIstituito",
             "OrariSportelloDefiniti",
         }
@@ -150,6 +167,37 @@ class RegistriIntake:
                 versione=int(data["aggregate_version"]),
             )
         )
+        self._segnala(connection, event, data)
+
+    def _segnala(self, connection: Connection, event: WireEvent, data: dict[str, Any]) -> None:
+        if (data.get("persona") or {}).get("codice_fiscale_da_verificare"):
+            connection.execute(
+                da_verificare.insert().values(
+                    domanda_id=event.aggregate_id,
+                    persona_id=data["persona_id"],
+                    comune=data["comune"],
+                    area_utenza=data["area_utenza"],
+                    ricevuta_il=occurred(event),
+                )
+            )
+
+    def _DatiPersonaRettificati(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        self._touch(connection, event)
+
+    def _PersonaAttribuita(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        """The request (its appointments and applications) is about another person now, or
+        stays apart: either way it is no longer to verify."""
+        domanda_id, persona_id = event.aggregate_id, data["persona_id"]
+        for table in (appuntamenti, istanze):
+            connection.execute(
+                update(table).where(table.c.domanda_id == domanda_id).values(persona_id=persona_id)
+            )
+        connection.execute(delete(da_verificare).where(da_verificare.c.domanda_id == domanda_id))
+        self._touch(connection, event, persona_id=persona_id)
 
     def _touch(self, connection: Connection, event: WireEvent, **values: Any) -> None:
         """Every event of a request moves its version (for ``If-Match`` after a list)."""

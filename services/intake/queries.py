@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from services.intake.projections import appuntamenti, domande, istanze, sportelli
+from services.intake.projections import (
+    appuntamenti,
+    da_verificare,
+    domande,
+    istanze,
+    sportelli,
+)
 from shared.auth.policy import Forbidden, OutOfScope, authorize, visible_comuni
 from shared.auth.principal import Principal
 from shared.auth.scope import ambito
@@ -291,6 +297,29 @@ class IntakeQueries:
                 days, late = None, local_date(row.completata_il) > row.scadenza
             items.append(IstanzaInElenco(row._mapping, days, late))
         return Pagina(items, page.next_offset)
+
+    # -- codici fiscali to verify (decision 0032) ----------------------------------------
+
+    def da_verificare(
+        self,
+        principal: Principal,
+        offset: int = 0,
+        limit: int = 50,
+        attendi_posizione: int | None = None,
+    ) -> Pagina:
+        """The requests of the caller's comuni recorded apart with "codice fiscale da
+        verificare", oldest first: each awaits a coordinatore's decision."""
+        scope = ambito(principal, "intake.persona.attribuisce")
+        self.wait(attendi_posizione)
+        v = da_verificare.c
+        query = (
+            select(da_verificare)
+            .where(scope.filtro(v.comune, v.area_utenza))
+            .order_by(v.ricevuta_il, v.domanda_id)
+        )
+        with self.views.reader.connect() as connection:
+            page = fetch_page(connection, query, offset, limit)
+        return Pagina([r._mapping for r in page.items], page.next_offset)
 
     # -- a person's requests -----------------------------------------------------------
 

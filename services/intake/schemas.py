@@ -20,6 +20,7 @@ from pydantic import (
 
 from shared.events.envelope import CLOCK_SKEW
 from shared.events.intake import TipoRichiedente
+from shared.events.testo import RIGA, RIGHE
 from shared.events.types import AreaUtenza, Canale
 from shared.web.contract import CONTRACT, AttoIn, Breve, Testo
 from shared.web.persona import Belfiore, Nome, PersonaIn, PersonaOut, ResidenzaIn, ResidenzaOut
@@ -33,7 +34,9 @@ class RichiedenteIn(BaseModel):
 
     tipo: TipoRichiedente
     nome: Nome | None = None
-    contatto: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | None = None
+    contatto: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200), RIGA] | None = (
+        None
+    )
     risorsa_id: UUID | None = Field(
         default=None, description="La risorsa della rete che ha inviato la persona"
     )
@@ -47,7 +50,7 @@ class DomandaIn(BaseModel):
     comune: Belfiore
     canale: Canale
     persona: PersonaIn
-    bisogno: Annotated[StrictStr, StringConstraints(min_length=1, max_length=4000)]
+    bisogno: Annotated[StrictStr, StringConstraints(min_length=1, max_length=4000), RIGHE]
     area_utenza: AreaUtenza
     urgente: StrictBool = False
     occurred_at: AwareDatetime | None = Field(
@@ -61,7 +64,7 @@ class DomandaIn(BaseModel):
             raise ValueError("non può essere nel futuro")
         return value
 
-    base_giuridica: StrictStr | None = Field(
+    base_giuridica: Annotated[StrictStr, RIGA] | None = Field(
         default=None, description="Codice della base giuridica (predefinito: L328_ART22)."
     )
     richiedente: RichiedenteIn | None = None
@@ -97,7 +100,7 @@ class IstanzaIn(AttoIn):
     tipo: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z0-9_]{2,40}$")] = Field(
         description="Tipo di istanza (tipi_istanza.csv): fissa la scadenza"
     )
-    protocollo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=32)]
+    protocollo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=32), RIGA]
 
 
 class CompletamentoIn(AttoIn):

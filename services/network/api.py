@@ -54,17 +54,11 @@ from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
 from shared.web.contract import AttoIn
 from shared.web.etag import IfMatch, etag, version_from_if_match
-from shared.web.paging import next_link
+from shared.web.paging import Attendi, Limit, Offset, next_link
 
 PREFIX = "/api/network"
 IMPORT_PATH = f"{PREFIX}/import/hsds"
 REQUIRED_ON_PATCH = ("nome", "tipo", "comuni", "aree", "prestazioni", "servizi", "contatti")
-
-Offset = Annotated[int, Query(ge=0, description="Da quale elemento (paginazione)")]
-Limit = Annotated[int, Query(ge=1, le=200, description="Quanti elementi al massimo")]
-Attendi = Annotated[
-    int | None, Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro")
-]
 
 
 def _atto(body: AttoIn) -> Atto:

@@ -24,6 +24,7 @@ from services.network.domain import DatiRisorsa
 from shared import codes
 from shared.directory.lookup import RisorsaInElenco, local_date
 from shared.errors import FieldError
+from shared.events import testo
 from shared.events.network import Contatti, TipoRisorsa
 
 Location = tuple[str | int, ...]
@@ -123,8 +124,20 @@ class RisorsaImportata:
 
 
 def export_directory(risorse: Sequence[RisorsaInElenco]) -> dict[str, Any]:
-    """The directory as an HSDS document: ``{"organizations": [...]}``."""
-    return {"organizations": [export_organization(risorsa) for risorsa in risorse]}
+    """The directory as an HSDS document: ``{"organizations": [...]}``. A text stored before
+    the API refused control characters goes out cleaned (decision 0033): the document stays
+    writable for everyone and importable again here."""
+    return {"organizations": [_pulito(export_organization(risorsa)) for risorsa in risorse]}
+
+
+def _pulito(valore: Any) -> Any:
+    if isinstance(valore, str):
+        return testo.ripulisci(valore, multilinea=True)
+    if isinstance(valore, dict):
+        return {chiave: _pulito(v) for chiave, v in valore.items()}
+    if isinstance(valore, list):
+        return [_pulito(v) for v in valore]
+    return valore
 
 
 def export_organization(risorsa: RisorsaInElenco) -> dict[str, Any]:
@@ -716,6 +729,10 @@ def _text(parent: dict[str, Any], key: str, at: Location, max_length: int) -> st
         return None
     if len(value) > max_length:
         raise FieldError((*at, key), f"il testo supera i {max_length} caratteri")
+    multilinea = max_length >= LONG_TEXT  # descriptions and schedules, as the API's texts
+    if not testo.ammesso(value, multilinea=multilinea):
+        messaggio = testo.MESSAGGIO_RIGHE if multilinea else testo.MESSAGGIO_RIGA
+        raise FieldError((*at, key), messaggio)
     return value
 
 

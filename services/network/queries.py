@@ -24,6 +24,7 @@ from shared.db import Engines
 from shared.directory.lookup import RisorsaInElenco, from_row, local_date
 from shared.directory.projection import risorse
 from shared.errors import NotFound
+from shared.events import testo
 from shared.paging import Pagina, page_of
 from shared.projections.base import NotYetProjected, ProjectionFeed
 
@@ -223,6 +224,14 @@ class NetworkQueries:
 
 
 def graphml(graph: nx.Graph[str]) -> str:
+    """The map as GraphML. A name stored before the API refused control characters is
+    written cleaned (each such character as U+FFFD; decision 0033): lxml refuses it, and one
+    resource's name would otherwise break the map for everyone."""
+    pulito = graph.copy()
+    for _, attributi in pulito.nodes(data=True):
+        for chiave, valore in attributi.items():
+            if isinstance(valore, str):
+                attributi[chiave] = testo.ripulisci(valore)
     buffer = io.BytesIO()
-    nx.write_graphml(graph, buffer, encoding="utf-8")
+    nx.write_graphml(pulito, buffer, encoding="utf-8")
     return buffer.getvalue().decode("utf-8")

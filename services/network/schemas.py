@@ -15,11 +15,16 @@ from pydantic import (
 )
 
 from shared.events.network import ServizioDistretto, TipoRisorsa
+from shared.events.testo import RIGA, RIGHE
 from shared.events.types import AreaUtenza, CodiceBelfiore, CodicePrestazioneSiuss
 from shared.web.contract import CONTRACT, AttoIn
 
-Short = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Long = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Short = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), RIGA
+]
+Long = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), RIGHE
+]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 

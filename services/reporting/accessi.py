@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 
 from services.reporting.cartella import casi
-from shared.auth.policy import authorize, require_role, visible_comuni
+from shared.auth.policy import authorize_read, require_role, visible_comuni
 from shared.auth.principal import Principal
 from shared.db import Engines
 from shared.errors import NotFound
@@ -217,8 +217,9 @@ class AccessiQueries:
         self, principal: Principal, caso_id: UUID, *, offset: int = 0, limit: int = 50
     ) -> Pagina:
         """A case's reads, newest first: for whoever may read the log of the case's comune
-        (403 otherwise, before any lookup for a role that may never; 404 for an unknown
-        case). Reads of its break-glass reviews are the person's, not the case's."""
+        (403 before any lookup for a role that may never; 404 for an unknown case and,
+        identically, for a case of another comune). Reads of its break-glass reviews are the
+        person's, not the case's."""
         require_role(principal, LEGGE)
         with self.views.reader.connect() as connection:
             comune = connection.execute(
@@ -226,7 +227,7 @@ class AccessiQueries:
             ).scalar_one_or_none()
         if comune is None:
             raise NotFound("caso non trovato")
-        authorize(principal, LEGGE, comune=comune)
+        authorize_read(principal, LEGGE, not_found="caso non trovato", comune=comune)
         a = accessi.c
         query = (
             select(accessi)

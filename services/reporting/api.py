@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from services.reporting.application import ReportingApplication
 from shared.web.authentication import CurrentPrincipal
+from shared.web.paging import attendi
 
 
 class ConteggioOut(BaseModel):
@@ -28,9 +29,7 @@ def router(reporting: ReportingApplication) -> APIRouter:
     @api.get("/domande/conteggi", response_model=ConteggiOut)
     def conteggi_domande(
         principal: CurrentPrincipal,
-        attendi_posizione: Annotated[
-            int | None, Query(ge=1, description="Attendi (al massimo 5 s) questa posizione")
-        ] = None,
+        attendi_posizione: Annotated[int | None, attendi("del registro intake")] = None,
     ) -> ConteggiOut:
         rows = reporting.conteggi_domande(principal, attendi_posizione)
         return ConteggiOut(

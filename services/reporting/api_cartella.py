@@ -26,7 +26,7 @@ from shared.errors import FieldError
 from shared.events.types import FinalitaDichiarata
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
-from shared.web.paging import Attendi, Limit, Offset, next_link
+from shared.web.paging import Attendi, Limit, Offset, attendi, next_link
 
 PREFIX = "/api/reporting"
 
@@ -37,10 +37,7 @@ Finalita = Annotated[
         "sociale, COORDINAMENTO per il coordinatore)"
     ),
 ]
-AttendiCasework = Annotated[
-    int | None,
-    Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro casework"),
-]
+AttendiCasework = Annotated[int | None, attendi("del registro casework")]
 
 
 RegistroLetture = Annotated[
@@ -50,10 +47,7 @@ RegistroLetture = Annotated[
         "posizione (con attendi_posizione)"
     ),
 ]
-AttendiReporting = Annotated[
-    int | None,
-    Query(ge=1, description="Attendi (al massimo 5 s) questa posizione del registro reporting"),
-]
+AttendiReporting = Annotated[int | None, attendi("del registro reporting")]
 
 
 def router(

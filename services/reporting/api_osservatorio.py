@@ -28,7 +28,8 @@ from shared.web.paging import Attendi
 
 PREFIX = "/api/reporting/osservatorio"
 Anno = Annotated[
-    int | None, Query(ge=2000, le=2100, description="Anno (predefinito: quello in corso)")
+    int | None,
+    Query(ge=2000, le=2100, description="Anno, dal 2000 al 2100 (predefinito: quello in corso)"),
 ]
 Registro = Annotated[
     Literal["intake", "casework"] | None,
@@ -83,7 +84,9 @@ def router(queries: OsservatorioQueries) -> APIRouter:
     def osservatorio(
         principal: CurrentPrincipal,
         anno: Anno = None,
-        mese: Annotated[int | None, Query(ge=1, le=12)] = None,
+        mese: Annotated[
+            int | None, Query(ge=1, le=12, description="Mese, da 1 a 12 (predefinito: l'anno)")
+        ] = None,
         comune: Annotated[str | None, Query(pattern=r"^[A-Z]\d{3}$")] = None,
         area_utenza: AreaUtenza | None = None,
         canale: Canale | None = None,

@@ -5,20 +5,29 @@ blocked and refused flows under ``/api/reporting/siuss``."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from services.reporting.siuss_trasmissione import EsitoNotificato, TrasmissioneSiuss
+from services.reporting.siuss_trasmissione import (
+    EsitoIlleggibile,
+    EsitoNotificato,
+    TrasmissioneSiuss,
+)
 from shared.auth.policy import Forbidden, require_role
 from shared.auth.richiesta import Richiesta
+from shared.events import testo
+from shared.events.testo import RIGA
 from shared.web.authentication import CurrentPrincipal
 from shared.web.context import correlation_id
+from shared.web.errors import validation_details
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -48,13 +57,15 @@ class EsitoIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id_flusso: str = Field(min_length=1, max_length=200)
-    tipo: str = Field(max_length=200)
+    id_flusso: Annotated[str, RIGA] = Field(min_length=1, max_length=200)
+    tipo: Annotated[str, RIGA] = Field(max_length=200)
     ts_flusso: AwareDatetime
     ts_acquisizione: AwareDatetime
     codice_esito: Literal["OK", "DATI_NON_TROVATI", "RICHIESTA_INVALIDA", "ERRORE_GENERICO"]
     descrizione_esito: str | None = None
-    id_acquisizione_siuss: str | None = Field(default=None, max_length=200)
+    """INPS's free text: cleaned of what a text may not hold, never a reason to drop the
+    outcome (``testo.ripulisci``)."""
+    id_acquisizione_siuss: Annotated[str, RIGA] | None = Field(default=None, max_length=200)
 
 
 class ElencoEsitiIn(BaseModel):
@@ -63,7 +74,7 @@ class ElencoEsitiIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    elenco_esiti: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    elenco_esiti: list[Any] = Field(default_factory=list, max_length=100)
 
 
 def _primo_errore(error: ValidationError) -> str:
@@ -71,6 +82,35 @@ def _primo_errore(error: ValidationError) -> str:
     primo = error.errors()[0]
     campo = ".".join(str(p) for p in primo["loc"]) or "corpo"
     return f"{campo}: {primo['msg']}"
+
+
+FLUSSO_ID: Final = re.compile(r"[A-Z]\d{3}\.(PS|SINBA)\.\d{8}\.\d{7}")
+"""The shape of the flows' ids this district issues (``formato.id_flusso``)."""
+
+
+def _descrizione_pulita(voce: Any) -> Any:
+    """The item with INPS's free text made storable: its characters never drop an outcome."""
+    if isinstance(voce, dict) and isinstance(voce.get("descrizione_esito"), str):
+        return {
+            **voce,
+            "descrizione_esito": testo.ripulisci(voce["descrizione_esito"], multilinea=True),
+        }
+    return voce
+
+
+def _illeggibile(indice: int, voce: Any, error: ValidationError) -> EsitoIlleggibile:
+    """Where and why an item could not be read, in Italian, never its values; the flow's
+    id only when it has the shape of ours (it is then looked up)."""
+    (primo, *_) = validation_details(error.errors())
+    id_flusso = voce.get("id_flusso") if isinstance(voce, dict) else None
+    return EsitoIlleggibile(
+        indice=indice,
+        campo=primo["campo"] or "corpo",
+        motivo=primo["errore"],
+        id_flusso=id_flusso
+        if isinstance(id_flusso, str) and FLUSSO_ID.fullmatch(id_flusso)
+        else None,
+    )
 
 
 def _intero(valore: str | None, nome: str, minimo: int, massimo: int) -> int:
@@ -134,15 +174,20 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
         except Forbidden as error:
             return problem(403, "Accesso negato", str(error))
         try:
-            corpo = ElencoEsitiIn.model_validate_json(await request.body())
+            # Python's decoder: a lone surrogate in one item's text spoils that item only
+            corpo = ElencoEsitiIn.model_validate(json.loads(await request.body()))
         except ValidationError as error:
             return problem(400, "Richiesta non valida", _primo_errore(error))
+        except ValueError:
+            return problem(400, "Richiesta non valida", "corpo: non è JSON UTF-8 valido")
         esiti: list[EsitoNotificato] = []
+        scartati: list[EsitoIlleggibile] = []
         for indice, voce in enumerate(corpo.elenco_esiti):
             try:
-                e = EsitoIn.model_validate(voce)
+                e = EsitoIn.model_validate(_descrizione_pulita(voce))
             except ValidationError as error:
-                log.warning("esito SIUSS %d non valido: %s", indice, _primo_errore(error))
+                scartati.append(_illeggibile(indice, voce, error))
+                log.warning("esito SIUSS %d non leggibile: conservato per i coordinatori", indice)
                 continue
             esiti.append(
                 EsitoNotificato(
@@ -152,13 +197,14 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
                     ts_acquisizione=e.ts_acquisizione,
                     codice_esito=e.codice_esito,
                     descrizione_esito=e.descrizione_esito,
-                    id_acquisizione_siuss=e.id_acquisizione_siuss,
+                    id_acquisizione_siuss=e.id_acquisizione_siuss or None,
+                    indice=indice,
                 )
             )
         try:
             # synchronous database work: off the event loop (design section 12)
             await run_in_threadpool(
-                trasmissione.registra_esiti, richiesta(principal, request), esiti
+                trasmissione.registra_esiti, richiesta(principal, request), esiti, scartati
             )
         except Exception:
             log.exception("esiti SIUSS non registrati")
@@ -174,7 +220,15 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
             return problem(403, "Accesso negato", str(error))
         if not trasmissione.pronto():
             return problem(503, "Servizio non disponibile", "flussi SIUSS non aggiornati")
-        return problem(200, "OK", "servizio flussi SIUSS attivo")
+        # the spec's Problem admits no other field: what waits for the coordinators is said
+        # in ``detail`` (decision 0033)
+        bloccati, scartati = trasmissione.anomalie()
+        return problem(
+            200,
+            "OK",
+            f"servizio flussi SIUSS attivo; flussi bloccati: {bloccati}; "
+            f"esiti non leggibili: {scartati}",
+        )
 
     return api
 
@@ -212,6 +266,22 @@ class RespintiOut(BaseModel):
     next: str | None = None
 
 
+class ScartatoOut(BaseModel):
+    ricevuto_il: datetime
+    indice: int
+    """The item's place in INPS's batch."""
+    campo: str
+    motivo: str
+    id_flusso: str | None
+    """Set when the item names a flow of this district."""
+    comune: str | None
+
+
+class ScartatiOut(BaseModel):
+    items: list[ScartatoOut]
+    next: str | None = None
+
+
 def router(trasmissione: TrasmissioneSiuss) -> APIRouter:
     api = APIRouter(prefix="/api/reporting/siuss", tags=["osservatorio"])
 
@@ -226,5 +296,12 @@ def router(trasmissione: TrasmissioneSiuss) -> APIRouter:
         """Flows INPS refused, with its reason; each reason read is recorded."""
         found = trasmissione.respinti(Richiesta(principal, "api", correlation_id(request)))
         return RespintiOut(items=[RespintoOut.model_validate(r) for r in found])
+
+    @api.get("/esiti-scartati", response_model=ScartatiOut)
+    def esiti_scartati(principal: CurrentPrincipal, request: Request) -> ScartatiOut:
+        """INPS's outcomes that could not be read (INPS will not send them again): which
+        item, which field and why, never a value; the latest 1,000."""
+        found = trasmissione.esiti_scartati(Richiesta(principal, "api", correlation_id(request)))
+        return ScartatiOut(items=[ScartatoOut.model_validate(r) for r in found])
 
     return api

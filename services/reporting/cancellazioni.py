@@ -1,7 +1,10 @@
 """The erasures of persons (decision 0029), from the ``PersonaCancellata`` that
 ``ambito persone oblio`` records in reporting's ledger: who erased which pseudonymous id,
-when, why and on what legal basis. No personal value, so listing them records no read.
-Who may list them: ``reporting.cancellazioni.legge`` (the dpo and the amministratore).
+when, why (a code, and a protocol reference) and on what legal basis. No personal value, so
+listing them records no read. Who may list them: ``reporting.cancellazioni.legge`` (the dpo
+and the amministratore). An erasure recorded before reasons were coded (schema version 1)
+kept its reason as free text, which may name someone: only the dpo sees it
+(``reporting.cancellazioni.testo_libero``, decision 0034).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from shared.auth.policy import require_role
+from shared.auth.policy import Forbidden, require_role
 from shared.auth.principal import Principal
 from shared.db import Engines
 from shared.paging import Pagina, fetch_page
@@ -33,6 +36,7 @@ from shared.projections.base import NotYetProjected, ProjectionFeed, WireEvent, 
 log = logging.getLogger(__name__)
 
 LEGGE = "reporting.cancellazioni.legge"
+TESTO_LIBERO = "reporting.cancellazioni.testo_libero"
 MAX_WAIT_SECONDS = 5.0
 
 metadata = MetaData()
@@ -45,7 +49,11 @@ cancellazioni = Table(
     Column("utente", String(100), nullable=False),
     Column("ruolo", String(30), nullable=False),
     Column("base_giuridica", String(40), nullable=False),
+    # the reason's code (motivi_cancellazione.csv; TESTO_LIBERO for a version-1 erasure)
     Column("motivo", String(200), nullable=False),
+    Column("protocollo", String(20), nullable=True),
+    # a version-1 erasure's free-text reason: for the dpo's eyes only
+    Column("motivo_testo", String(200), nullable=True),
     Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
 )
 """One row per erased person (the ledger holds at most one erasure per person)."""
@@ -69,6 +77,8 @@ class Cancellazioni:
                 ruolo=actor["role"],
                 base_giuridica=data["legal_basis"],
                 motivo=data["motivo"],
+                protocollo=data.get("protocollo"),
+                motivo_testo=data.get("motivo_testo"),
                 occurred_at=instant(str(data["occurred_at"])),
             )
         )
@@ -83,10 +93,20 @@ class Cancellazione:
     ruolo: str
     base_giuridica: str
     motivo: str
+    protocollo: str | None
+    motivo_testo: str | None
     occurred_at: datetime
     completata: bool = True
     """Whether the key store no longer holds the person's key (a crash between recording and
     destroying leaves it ``False`` until the service completes it)."""
+
+
+def _puo(principal: Principal, action: str) -> bool:
+    try:
+        require_role(principal, action)
+    except Forbidden:
+        return False
+    return True
 
 
 def _cancellazione(row: Row[Any]) -> Cancellazione:
@@ -125,8 +145,10 @@ class CancellazioniQueries:
         attendi_posizione: int | None = None,
     ) -> Pagina:
         """The erasures, most recent first (403 for any role but the dpo's and the
-        amministratore's, checked before anything is read)."""
+        amministratore's, checked before anything is read); a version-1 free-text reason
+        only for the dpo."""
         require_role(principal, LEGGE)
+        testo_libero = _puo(principal, TESTO_LIBERO)
         if attendi_posizione is not None and not self.feed.wait_for(
             "reporting", attendi_posizione, MAX_WAIT_SECONDS
         ):
@@ -137,7 +159,11 @@ class CancellazioniQueries:
         with self.views.reader.connect() as connection:
             page = fetch_page(connection, query, offset, limit)
         voci = [
-            replace(_cancellazione(row), completata=self.keystore.is_erased(row.persona_id))
+            replace(
+                _cancellazione(row),
+                completata=self.keystore.is_erased(row.persona_id),
+                motivo_testo=row.motivo_testo if testo_libero else None,
+            )
             for row in page.items
         ]
         return Pagina(voci, page.next_offset)

@@ -81,9 +81,10 @@ ENVELOPE = frozenset(
 )
 EVENT_TYPES = frozenset(
     name for name, cls in CATALOGUE.items() if cls.__module__ == "shared.events.casework"
-)
-"""Every event of a case (casework's catalogue); the reads the casework ledger also holds
-(``DatiPersonaliLetti``) and its verifications are not the case's."""
+) | {"DatiPersonaRettificati", "PersonaAttribuita"}
+"""Every event of a case (casework's catalogue, and whom the case is about: decision 0032);
+the reads the casework ledger also holds (``DatiPersonaliLetti``) and its verifications are
+not the case's."""
 STATO_DOPO = {
     "CasoAperto": "in_attesa",
     "AssistenteSocialeAssegnato": "assegnato",
@@ -126,6 +127,8 @@ class CartellaCasi:
                 values["assistente_sociale"] = data["assistente_sociale"]
             if event.type == "AssistenteSocialeAssegnato":
                 values["area_utenza"] = data["area_utenza"]
+            if event.type == "PersonaAttribuita":  # the case is about another person now
+                values["persona_id"] = data["persona_id"]
             connection.execute(
                 update(casi).where(casi.c.caso_id == event.aggregate_id).values(**values)
             )

@@ -22,7 +22,7 @@ from sqlalchemy import Row, select
 
 from services.reporting.cartella import casi, eventi, verifiche
 from services.reporting.registro import RegistroOsservatorio
-from shared.auth.policy import OutOfScope, authorize, require_role
+from shared.auth.policy import OutOfScope, authorize, authorize_read, require_role
 from shared.auth.richiesta import Richiesta
 from shared.db import Engines
 from shared.errors import Conflict, FieldError, NotFound
@@ -124,6 +124,10 @@ def _evento(row: Row[Any]) -> EventoDelCaso:
 Voce = dict[str, Any]
 
 
+PERSONA_DA = frozenset({"CasoAperto", "DatiPersonaRettificati", "PersonaAttribuita"})
+"""The events that say who the case's person is; the latest one holds."""
+
+
 def _latest(voci: Sequence[Voce], tipo: str) -> Voce | None:
     found = [v for v in voci if v["tipo"] == tipo]
     return found[-1] if found else None
@@ -147,10 +151,13 @@ def componi(
     its decrypted data, in order), its deadlines as of ``today`` (Europe/Rome)."""
     apertura = _latest(voci, "CasoAperto")
     dati_apertura: dict[str, Any] = apertura["dati"] if apertura is not None else {}
+    # the person as opened, unless corrected or attributed since (decision 0032)
+    anagrafe = [v for v in voci if v["tipo"] in PERSONA_DA]
+    dati_persona: dict[str, Any] = anagrafe[-1]["dati"] if anagrafe else {}
     persona = {
         "persona_id": caso["persona_id"],
-        "profilo": dati_apertura.get("profilo"),
-        "anagrafica": dati_apertura.get("persona"),
+        "profilo": dati_persona.get("profilo"),
+        "anagrafica": dati_persona.get("persona"),
     }
     valutazioni = [
         v | {"rettifiche": _of(voci, "ValutazioneRettificata", valutazione_event_id=v["event_id"])}
@@ -372,8 +379,14 @@ class CartellaQueries:
             ).one_or_none()
             if row is None:
                 raise NotFound("caso non trovato")
-            # outside the caller's comuni or areas: 403 with the reason and no data
-            authorize(principal, LEGGE, comune=row.comune, area=row.area_utenza)
+            # outside the caller's comuni or areas: the same 404 as an unknown case
+            authorize_read(
+                principal,
+                LEGGE,
+                not_found="caso non trovato",
+                comune=row.comune,
+                area=row.area_utenza,
+            )
             rows = connection.execute(
                 select(eventi)
                 .where(eventi.c.caso_id == str(caso_id))

@@ -18,7 +18,7 @@ from sqlalchemy import Row, select
 
 from services.reporting.accessi import emergenze
 from services.reporting.registro import Esito, RegistroOsservatorio
-from shared.auth.policy import authorize, require_role, visible_comuni
+from shared.auth.policy import authorize_read, require_role, visible_comuni
 from shared.auth.richiesta import Richiesta
 from shared.db import Engines
 from shared.errors import FieldError, NotFound
@@ -109,7 +109,8 @@ class EmergenzeQueries:
         self, richiesta: Richiesta, lettura_id: UUID, esito: Esito, nota: str | None
     ) -> Decisione:
         """Confirms or contests a break-glass read: the coordinatore of the case's comune,
-        once (409 on a second decision); a contest needs a note (422)."""
+        once (409 on a second decision); a contest needs a note (422). A read of another
+        comune is not found, exactly as an unknown one (404)."""
         principal = richiesta.principal
         require_role(principal, DECIDE)  # 403 before any lookup
         testo = nota.strip() if nota is not None else None
@@ -121,7 +122,9 @@ class EmergenzeQueries:
             ).one_or_none()
         if row is None:
             raise NotFound("accesso di emergenza non trovato")
-        authorize(principal, DECIDE, comune=row.comune)
+        authorize_read(
+            principal, DECIDE, not_found="accesso di emergenza non trovato", comune=row.comune
+        )
         posizione = self.registro.decidi_emergenza(
             richiesta,
             esito,

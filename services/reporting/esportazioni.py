@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from services.reporting.osservatorio_queries import CellaValore, TabellaPubblicata
 from services.reporting.soppressione import CellaPubblicata
+from shared.events import testo
 
 TOTALE = "Totale"
 INTESTAZIONE = ("tabella", "anno", "riga", "colonna", "valore", "soppressa")
@@ -27,7 +28,14 @@ def celle(tabella: TabellaPubblicata) -> Iterator[Riga]:
     """Every published cell of a table, totals included, in a fixed order."""
 
     def riga(r: str, c: str, cella: CellaPubblicata | CellaValore) -> Riga:
-        return (tabella.nome, tabella.anno, r, c, cella.valore, cella.soppressa)
+        return (
+            pulito(tabella.nome),
+            tabella.anno,
+            pulito(r),
+            pulito(c),
+            cella.valore,
+            cella.soppressa,
+        )
 
     for i, nome in enumerate(tabella.righe):
         for j, colonna in enumerate(tabella.colonne):
@@ -65,13 +73,20 @@ def xlsx_tabella(tabella: TabellaPubblicata) -> bytes:
     for t, anno, r, c, valore, soppressa in celle(tabella):
         foglio.append((t, anno, r, c, valore, _si(soppressa)))
     note = libro.create_sheet("Note")
-    note.append(("Titolo", tabella.titolo))
+    note.append(("Titolo", pulito(tabella.titolo)))
     note.append(("Anno", tabella.anno))
-    note.append(("Metodo", tabella.nota))
+    note.append(("Metodo", pulito(tabella.nota)))
     note.append(("Celle soppresse", "valore vuoto e soppressa = si"))
     uscita = io.BytesIO()
     libro.save(uscita)
     return uscita.getvalue()
+
+
+def pulito(valore: str) -> str:
+    """A label as an export can write it (decision 0033): labels are codes and names kept by
+    the district, but a character XLSX (openpyxl), CSV or PDF cannot carry must cost one
+    cell its character, never the export."""
+    return testo.ripulisci(valore)
 
 
 def _si(soppressa: bool) -> str:

@@ -114,6 +114,8 @@ class Osservatorio:
             "ProgettoDefinito",
             "CasoChiuso",
             "QuestionarioRaccolto",
+            "DatiPersonaRettificati",
+            "PersonaAttribuita",
         }
     )
     metadata = metadata
@@ -217,6 +219,35 @@ class Osservatorio:
     ) -> None:
         self._caso(connection, event, progetto_il=occurred(event))
 
+    # -- whom a request or a case is about (decision 0032) ------------------------------
+
+    def _DatiPersonaRettificati(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        """A corrected birth date or citizenship moves a case's coarse attributes."""
+        if event.source == "casework":
+            self._caso(connection, event, **_attributi(data["profilo"]))
+
+    def _PersonaAttribuita(  # noqa: N802
+        self, connection: Connection, event: WireEvent, data: dict[str, Any]
+    ) -> None:
+        """The record counts for the person it is about now (distinct people counted)."""
+        persona_id = data["persona_id"]
+        if event.source == "intake":
+            for table in (domande, istanze):
+                connection.execute(
+                    update(table)
+                    .where(table.c.domanda_id == event.aggregate_id)
+                    .values(persona_id=persona_id)
+                )
+            return
+        self._caso(connection, event, persona_id=persona_id, **_attributi(data["profilo"]))
+        connection.execute(
+            update(questionari)
+            .where(questionari.c.caso_id == event.aggregate_id)
+            .values(persona_id=persona_id)
+        )
+
     def _CasoChiuso(  # noqa: N802
         self, connection: Connection, event: WireEvent, data: dict[str, Any]
     ) -> None:
@@ -250,3 +281,10 @@ class Osservatorio:
 def _iso(value: datetime | str) -> str:
     """A stored instant back as ISO text (SQLite may hand back naive UTC)."""
     return value if isinstance(value, str) else value.isoformat()
+
+
+def _attributi(profilo: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "fascia_eta": profilo.get("fascia_eta", "non_nota"),
+        "cittadinanza": profilo.get("cittadinanza", "non_nota"),
+    }

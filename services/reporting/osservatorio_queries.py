@@ -294,7 +294,7 @@ class OsservatorioQueries:
         if posizione is None:
             return
         if registro not in LEDGERS:
-            raise FieldError("registro", "indicare il registro: intake o casework")
+            raise FieldError(("query", "registro"), "indicare il registro: intake o casework")
         if not self.feed.wait_for(registro, posizione, MAX_WAIT_SECONDS):
             raise NotYetProjected
 

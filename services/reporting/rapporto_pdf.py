@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -16,7 +17,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.reporting.esportazioni import TOTALE, testo_cella
+from services.reporting.esportazioni import TOTALE, pulito, testo_cella
 from services.reporting.indicatori import ROME
 from services.reporting.osservatorio_queries import TabellaPubblicata
 
@@ -28,7 +29,7 @@ def _grafico(titolo: str, etichette: Sequence[str], valori: Sequence[float]) -> 
     grafico.x, grafico.y = 1.5 * cm, 1.2 * cm
     grafico.width, grafico.height = 13 * cm, 4.8 * cm
     grafico.data = [list(valori) or [0]]
-    grafico.categoryAxis.categoryNames = list(etichette) or [""]
+    grafico.categoryAxis.categoryNames = [pulito(e) for e in etichette] or [""]
     grafico.categoryAxis.labels.fontSize = 7
     grafico.valueAxis.valueMin = 0
     grafico.bars[0].fillColor = colors.HexColor("#0066CC")
@@ -37,16 +38,23 @@ def _grafico(titolo: str, etichette: Sequence[str], valori: Sequence[float]) -> 
     return disegno
 
 
+def _paragrafo(valore: str) -> str:
+    """A text for ``Paragraph``, which reads its text as markup: a district named
+    ``Comuni <Martesana>`` must print as written, not break the report (decision 0033)."""
+    return escape(pulito(valore))
+
+
 def pdf_rapporto(nome_ambito: str, anno: int, tabelle: Sequence[TabellaPubblicata]) -> bytes:
     """The Piano di Zona report: every published table, and charts of users per area,
     requests per channel and satisfaction per moment (from the suppressed tables only)."""
     stili = getSampleStyleSheet()
+    nome_ambito = pulito(nome_ambito)
     uscita = io.BytesIO()
     documento = SimpleDocTemplate(
         uscita, pagesize=A4, title=f"Osservatorio {nome_ambito} {anno}", author="Ambito"
     )
     storia: list[object] = [
-        Paragraph(f"Osservatorio dell'ambito: {nome_ambito}", stili["Title"]),
+        Paragraph(f"Osservatorio dell'ambito: {escape(nome_ambito)}", stili["Title"]),
         Paragraph(
             f"Indicatori del Piano di Zona, anno {anno}. Prodotto il "
             f"{datetime.now(ROME):%d/%m/%Y}. Le celle con meno di 5 persone sono soppresse "
@@ -88,13 +96,13 @@ def pdf_rapporto(nome_ambito: str, anno: int, tabelle: Sequence[TabellaPubblicat
         Paragraph("Nei grafici un valore soppresso è disegnato come zero.", stili["Italic"])
     )
     for tabella in tabelle:
-        storia += [Spacer(1, 0.5 * cm), Paragraph(tabella.titolo, stili["Heading2"])]
-        intestazione = [tabella.dimensione_righe, *tabella.colonne]
+        storia += [Spacer(1, 0.5 * cm), Paragraph(_paragrafo(tabella.titolo), stili["Heading2"])]
+        intestazione = [pulito(tabella.dimensione_righe), *map(pulito, tabella.colonne)]
         if tabella.totali_riga is not None:
             intestazione.append(TOTALE)
         dati: list[list[str]] = [intestazione]
         for i, nome in enumerate(tabella.righe):
-            riga = [nome, *(testo_cella(c) for c in tabella.celle[i])]
+            riga = [pulito(nome), *(testo_cella(c) for c in tabella.celle[i])]
             if tabella.totali_riga is not None:
                 riga.append(testo_cella(tabella.totali_riga[i]))
             dati.append(riga)
@@ -113,6 +121,6 @@ def pdf_rapporto(nome_ambito: str, anno: int, tabelle: Sequence[TabellaPubblicat
                 ]
             )
         )
-        storia += [griglia, Paragraph(tabella.nota, stili["Italic"])]
+        storia += [griglia, Paragraph(_paragrafo(tabella.nota), stili["Italic"])]
     documento.build(storia)
     return uscita.getvalue()

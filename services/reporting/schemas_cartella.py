@@ -8,11 +8,12 @@ break-glass review carries its reason and note, decrypted (decision 0030).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from shared.events.testo import RIGHE
 from shared.web.contract import CONTRACT
 
 
@@ -160,14 +161,14 @@ class AccessiOut(BaseModel):
 class AccessoEmergenzaIn(BaseModel):
     model_config = CONTRACT
 
-    motivo: str = Field(min_length=1, max_length=4000)
+    motivo: Annotated[str, RIGHE] = Field(min_length=1, max_length=4000)
     """Why the case must be opened now, outside one's scope (kept encrypted)."""
 
 
 class DecisioneEmergenzaIn(BaseModel):
     model_config = CONTRACT
 
-    nota: str | None = Field(default=None, min_length=1, max_length=4000)
+    nota: Annotated[str, RIGHE] | None = Field(default=None, min_length=1, max_length=4000)
     """Required to contest; optional to confirm (kept encrypted)."""
 
 

@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4, uuid5
 
-from sqlalchemy import Row, func, select
+from pydantic import ValidationError
+from sqlalchemy import Row, func, or_, select
 
 from services.reporting.cartella import eventi as eventi_cartella
 from services.reporting.giornata_siuss import (
@@ -38,7 +39,7 @@ from services.reporting.siuss.dagli_eventi import (
     flusso_ps,
     flusso_sinba,
 )
-from services.reporting.siuss.dovuti import PS, esiti, flussi, interventi
+from services.reporting.siuss.dovuti import PS, esiti, esiti_scartati, flussi, interventi
 from services.reporting.siuss.errori import (
     FlussoNonCostruibile,
     FlussoNonDovuto,
@@ -51,10 +52,11 @@ from shared.auth.policy import authorize, require_role
 from shared.auth.richiesta import Richiesta
 from shared.auth.scope import ambito
 from shared.db import Engines
-from shared.events import acting
-from shared.events.reporting import EsitoSiussRicevuto, FlussoDovuto
+from shared.events import acting, testo
+from shared.events.reporting import EsitoSiussRicevuto, EsitoSiussScartato, FlussoDovuto
 from shared.identity.store import IdentityStore
 from shared.ledger.codec import PersonalDataCodec
+from shared.observability import PERSONAL_DATA_READS
 from shared.persons.keystore import KeyStore
 from shared.projections.base import ProjectionFeed, instant
 from shared.scadenze import oggi
@@ -75,6 +77,10 @@ ESITI: Final = UUID("5d3c1e8a-77b0-4f0e-9a43-2b6f1d9c8e20")
 """Namespace of the outcomes' ids: one per flow, outcome and acquisition id, so that a
 repeated outcome is the same record and is not recorded again."""
 
+ERRORI_DEI_DATI: Final = (ValueError, TypeError, LookupError, AttributeError)
+"""What a builder raises on a stored value it cannot carry; never a database or network
+error, which must not block a flow for good."""
+
 log = logging.getLogger(__name__)
 
 
@@ -89,6 +95,17 @@ class FlussoServito:
 
 
 @dataclass(frozen=True)
+class EsitoIlleggibile:
+    """An item of INPS's batch that could not be read: where and why, never its values;
+    the flow's id as INPS wrote it, only looked up (kept only when it is one of ours)."""
+
+    indice: int
+    campo: str
+    motivo: str
+    id_flusso: str | None = None
+
+
+@dataclass(frozen=True)
 class EsitoNotificato:
     id_flusso: str
     tipo: str
@@ -98,6 +115,8 @@ class EsitoNotificato:
     codice_esito: str
     descrizione_esito: str | None = None
     id_acquisizione_siuss: str | None = None
+    indice: int = 0
+    """The item's place in INPS's batch."""
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -127,10 +146,29 @@ class TrasmissioneSiuss:
         self.schemi = schemi
         self.adesso = adesso
         self._lock = threading.Lock()
+        self.guasto = False
+        """Set when the last request for flows failed (``/waas/v1/status`` then says so)."""
 
     def pronto(self) -> bool:
-        """Whether the due flows are being followed (the projection's feed runs)."""
-        return bool(self.feed.running and not getattr(self.feed, "failing", False))
+        """Whether the due flows are being followed (the projection's feed runs) and the
+        last request for them was served."""
+        return bool(
+            self.feed.running and not getattr(self.feed, "failing", False) and not self.guasto
+        )
+
+    def anomalie(self) -> tuple[int, int]:
+        """How many flows are blocked (for a coordinator to fix) and how many of INPS's
+        outcomes could not be read, in the whole district: counts only, for the status."""
+        with self.views.reader.connect() as connection:
+            bloccati = connection.execute(
+                select(func.count())
+                .select_from(flussi)
+                .where(flussi.c.stato.in_(("bloccato", "emesso")), flussi.c.motivo.is_not(None))
+            ).scalar_one()
+            scartati = connection.execute(
+                select(func.count()).select_from(esiti_scartati)
+            ).scalar_one()
+        return int(bloccati), int(scartati)
 
     # -- INPS: /waas/v1 ------------------------------------------------------------------
 
@@ -141,6 +179,15 @@ class TrasmissioneSiuss:
         blocked and skipped, and the page is filled from the flows after it: an empty answer
         means nothing new, as INPS reads it."""
         require_role(richiesta.principal, LEGGE_FLUSSI)
+        try:
+            serviti = self._flussi(richiesta, since_ms, limite)
+        except Exception:
+            self.guasto = True
+            raise
+        self.guasto = False
+        return serviti
+
+    def _flussi(self, richiesta: Richiesta, since_ms: int, limite: int) -> list[FlussoServito]:
         self.emetti_dovuti(richiesta)
         serviti: list[FlussoServito] = []
         dopo = since_ms
@@ -183,12 +230,22 @@ class TrasmissioneSiuss:
         nel_periodo = [r for r in rows if dal <= giorno_del_flusso(r.flusso_id) <= al]
         return self._servi(richiesta, nel_periodo, "CLI ambito siuss export")
 
-    def registra_esiti(self, richiesta: Richiesta, esiti: Sequence[EsitoNotificato]) -> int:
+    def registra_esiti(
+        self,
+        richiesta: Richiesta,
+        esiti: Sequence[EsitoNotificato],
+        scartati: Sequence[EsitoIlleggibile] = (),
+    ) -> int:
         """Records each outcome once (``EsitoSiussRicevuto``); a repeated outcome changes
-        nothing. Returns how many were new."""
+        nothing. An item that could not be read is kept for coordinators with its reason
+        (``EsitoSiussScartato``, decision 0033): INPS will not send it again. Everything in
+        one transaction, so that a failure makes INPS resend the whole batch and nothing is
+        kept twice. Returns how many outcomes were new."""
         require_role(richiesta.principal, NOTIFICA_ESITI)
         self._attendi_propri()  # an outcome for a flow issued a moment ago finds it
         nuovi: dict[UUID, EsitoSiussRicevuto] = {}
+        illeggibili: list[EsitoSiussScartato] = []
+        da_scartare = list(scartati)
         with self.views.reader.connect() as connection:
             for esito in esiti:
                 chiave = f"{esito.id_flusso}|{esito.codice_esito}|{esito.id_acquisizione_siuss}"
@@ -207,27 +264,73 @@ class TrasmissioneSiuss:
                 with acting(
                     richiesta.context(None if nostro is None else nostro.comune, LEGAL_BASIS)
                 ):
-                    nuovi[aggregate_id] = EsitoSiussRicevuto.model_validate(
-                        {
-                            "aggregate_id": aggregate_id,
-                            "aggregate_version": 1,
-                            "flusso_id": esito.id_flusso[:200],
-                            "tipo": tipo,
-                            "ts_flusso": esito.ts_flusso,
-                            "ts_acquisizione": esito.ts_acquisizione,
-                            "esito": esito.codice_esito,
-                            "id_acquisizione": esito.id_acquisizione_siuss,
-                            "comune": None if nostro is None else nostro.comune,
-                            "persona_id": None if nostro is None else nostro.persona_id,
-                            "descrizione": None
-                            if nostro is None or not esito.descrizione_esito
-                            else esito.descrizione_esito[:4000],
-                        }
-                    )
+                    try:
+                        nuovi[aggregate_id] = EsitoSiussRicevuto.model_validate(
+                            {
+                                "aggregate_id": aggregate_id,
+                                "aggregate_version": 1,
+                                "flusso_id": esito.id_flusso[:200],
+                                "tipo": tipo,
+                                "ts_flusso": esito.ts_flusso,
+                                "ts_acquisizione": esito.ts_acquisizione,
+                                "esito": esito.codice_esito,
+                                "id_acquisizione": esito.id_acquisizione_siuss,
+                                "comune": None if nostro is None else nostro.comune,
+                                "persona_id": None if nostro is None else nostro.persona_id,
+                                "descrizione": None
+                                if nostro is None or not esito.descrizione_esito
+                                else testo.ripulisci(
+                                    esito.descrizione_esito[:4000], multilinea=True
+                                ),
+                            }
+                        )
+                    except ValidationError as errore:
+                        # a value the spec admits and the record cannot hold: kept for
+                        # review like an unreadable item, never a 500 INPS would resend
+                        (primo, *_) = errore.errors()
+                        campo = ".".join(str(p) for p in primo["loc"]) or "corpo"
+                        da_scartare.append(
+                            EsitoIlleggibile(
+                                esito.indice,
+                                campo,
+                                "valore non registrabile",
+                                None if nostro is None else esito.id_flusso,
+                            )
+                        )
+                        continue
                 if nostro is None:
                     log.warning("esito SIUSS per un flusso non emesso da questo distretto")
-        if nuovi:
-            self.registro.save(*nuovi.values())
+            for scarto in da_scartare:
+                nostro_id = (
+                    None
+                    if scarto.id_flusso is None
+                    else connection.execute(
+                        select(flussi.c.flusso_id, flussi.c.comune).where(
+                            flussi.c.flusso_id == scarto.id_flusso
+                        )
+                    ).one_or_none()
+                )
+                comune = None if nostro_id is None else nostro_id.comune
+                with acting(richiesta.context(comune, LEGAL_BASIS)):
+                    illeggibili.append(
+                        EsitoSiussScartato.model_validate(
+                            {
+                                "aggregate_id": uuid4(),
+                                "aggregate_version": 1,
+                                "indice": scarto.indice,
+                                "campo": scarto.campo[:200] or "corpo",
+                                "motivo": scarto.motivo[:200] or "non leggibile",
+                                "flusso_id": None if nostro_id is None else nostro_id.flusso_id,
+                                "comune": comune,
+                            }
+                        )
+                    )
+        if illeggibili:
+            log.warning(
+                "esiti SIUSS non leggibili, conservati per i coordinatori: %d", len(illeggibili)
+            )
+        if nuovi or illeggibili:
+            self.registro.save(*nuovi.values(), *illeggibili)
         return len(nuovi)
 
     def _registrato(self, aggregate_id: UUID) -> bool:
@@ -292,6 +395,9 @@ class TrasmissioneSiuss:
         ]
         if letture:
             self.registro.save(*letture)
+            PERSONAL_DATA_READS.labels(service=self.registro.name, purpose=FINALITA_ANOMALIE).inc(
+                len(letture)
+            )
         return [
             {
                 "id_flusso": r.flusso_id,
@@ -302,6 +408,35 @@ class TrasmissioneSiuss:
                 "ts_flusso": _utc(r.ts_flusso),
                 "esito": r.esito,
                 "descrizione": self._descrizione(r),
+            }
+            for r in rows
+        ]
+
+    def esiti_scartati(self, richiesta: Richiesta) -> list[dict[str, Any]]:
+        """INPS's outcomes that could not be read, newest first: where and why, never a
+        value. An item naming a flow of ours is listed to that comune's coordinators; one
+        naming no flow of ours, to every coordinator (it holds nothing of anyone)."""
+        scope = ambito(richiesta.principal, ANOMALIE)
+        with self.views.reader.connect() as connection:
+            rows = connection.execute(
+                select(esiti_scartati)
+                .where(
+                    or_(
+                        esiti_scartati.c.comune.is_(None),
+                        scope.filtro(esiti_scartati.c.comune, None),
+                    )
+                )
+                .order_by(esiti_scartati.c.posizione.desc())
+                .limit(1000)
+            ).all()
+        return [
+            {
+                "ricevuto_il": _utc(r.ricevuto_il),
+                "indice": r.indice,
+                "campo": r.campo,
+                "motivo": r.motivo,
+                "id_flusso": r.flusso_id,
+                "comune": r.comune,
             }
             for r in rows
         ]
@@ -445,6 +580,9 @@ class TrasmissioneSiuss:
             )
         if letture:
             self.registro.save(*letture)
+            PERSONAL_DATA_READS.labels(service=self.registro.name, purpose=FINALITA).inc(
+                len(letture)
+            )
         if non_inviabili:
             self._blocca_emessi(richiesta, non_inviabili)
         return serviti
@@ -510,10 +648,20 @@ class TrasmissioneSiuss:
             versione_evento=int(row.versione_evento),
         )
         contesto = self._contesto()
-        if row.tipo == PS:
-            xml = costruisci_ps(flusso_ps(richiesta, eventi, contesto))
-        else:
-            xml = costruisci_sinba(flusso_sinba(richiesta, eventi, contesto))
+        try:
+            if row.tipo == PS:
+                xml = costruisci_ps(flusso_ps(richiesta, eventi, contesto))
+            else:
+                xml = costruisci_sinba(flusso_sinba(richiesta, eventi, contesto))
+        except (FlussoNonCostruibile, FlussoNonValido):
+            raise
+        except ERRORI_DEI_DATI as errore:
+            # a stored value the builder did not foresee (lxml refuses a character, an old
+            # event's shape): this flow is blocked, the feed goes on (decision 0033)
+            log.warning("flusso SIUSS non costruibile: %s", type(errore).__name__)
+            raise FlussoNonCostruibile(
+                "Flusso", "dato memorizzato non rappresentabile nel flusso (da correggere)"
+            ) from None
         tipo: TipoFlusso = PS if row.tipo == PS else "SINBA"
         self.schemi[tipo].valida(xml)
         return xml

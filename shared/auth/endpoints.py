@@ -40,6 +40,10 @@ ENDPOINT_ACTIONS: Final[dict[EndpointKey, tuple[str, ...]]] = {
             "orientamenti",
         )
     },
+    # whom a request is about (decision 0032): correcting it is acting on the request
+    ("POST", f"{_DOMANDA}/rettifica-persona"): ("intake.domanda.agisce",),
+    ("POST", f"{_DOMANDA}/attribuzione-persona"): ("intake.persona.attribuisce",),
+    ("GET", "/api/intake/persone-da-verificare"): ("intake.persona.attribuisce",),
     ("GET", "/api/intake/istanze"): ("intake.domanda.legge",),
     ("GET", "/api/intake/coda"): ("intake.agenda.legge",),
     ("GET", "/api/intake/appuntamenti"): ("intake.agenda.legge",),
@@ -78,6 +82,10 @@ ENDPOINT_ACTIONS: Final[dict[EndpointKey, tuple[str, ...]]] = {
             "valutazioni/{valutazione_id}/rettifiche",
         )
     },
+    # whom a case is about (decision 0032): correcting it is writing the case
+    ("POST", f"{_CASO}/rettifica-persona"): _SCRIVE,
+    ("POST", f"{_CASO}/attribuzione-persona"): ("casework.persona.attribuisce",),
+    ("GET", "/api/casework/persone-da-verificare"): ("casework.persona.attribuisce",),
     ("GET", "/api/casework/stato"): ("servizio.stato",),
     # -- network -----------------------------------------------------------------------
     ("GET", "/api/network/risorse"): ("network.elenco.legge",),
@@ -142,6 +150,7 @@ ENDPOINT_ACTIONS: Final[dict[EndpointKey, tuple[str, ...]]] = {
     ("GET", "/api/reporting/osservatorio/rapporto.pdf"): ("reporting.osservatorio.pubblicato",),
     ("GET", "/api/reporting/siuss/bloccati"): ("reporting.siuss.anomalie",),
     ("GET", "/api/reporting/siuss/respinti"): ("reporting.siuss.anomalie",),
+    ("GET", "/api/reporting/siuss/esiti-scartati"): ("reporting.siuss.anomalie",),
     ("GET", "/api/reporting/stato"): ("servizio.stato",),
     # -- INPS (SIUSS) ------------------------------------------------------------------
     ("GET", "/waas/v1/flussi"): ("reporting.siuss.flussi",),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.auth.principal import Principal
+from shared.errors import NotFound
 from shared.events.types import Ruolo
 
 Scope = Literal["any", "comune", "comune_area", "progetto"]
@@ -71,6 +72,11 @@ RULES: dict[str, Rule] = {
     "intake.agenda.legge": Rule(
         {"operatore": "comune", "assistente_sociale": "comune", "coordinatore": "comune"}
     ),
+    # whom a request or a case is about, when its codice fiscale is a known person's whose
+    # data disagree or when it was wrongly linked: the coordinatore of its comune decides,
+    # with a reason (decision 0032); rectification (GDPR art. 16) is the record's writers'
+    "intake.persona.attribuisce": Rule({"coordinatore": "comune"}),
+    "casework.persona.attribuisce": Rule({"coordinatore": "comune"}),
     "casework.caso.apre": Rule({"assistente_sociale": "comune_area", "coordinatore": "comune"}),
     "casework.caso.assegna": Rule({"coordinatore": "comune"}),
     "casework.caso.scrive": Rule({"assistente_sociale": "comune_area"}),
@@ -125,6 +131,9 @@ RULES: dict[str, Rule] = {
     "privacy.accessi.rapporto": Rule({"amministratore": "any", "dpo": "any"}),
     # erasures (decision 0029): who erased which pseudonymous id, when and why; no content
     "reporting.cancellazioni.legge": Rule({"dpo": "any", "amministratore": "any"}),
+    # a reason recorded as free text before reasons were coded may name someone: the dpo's
+    # eyes only (decision 0034)
+    "reporting.cancellazioni.testo_libero": Rule({"dpo": "any"}),
     # SIUSS (issue 9): INPS's integration client reads the flows and notifies outcomes, and
     # nothing else (CONFINED_SCOPES); no user reads the flows, which name people in clear.
     "reporting.siuss.flussi": Rule({}, client_scopes=frozenset({"siuss"})),
@@ -173,6 +182,26 @@ def authorize(
         raise OutOfScope("l'area di utenza non è tra quelle di tua competenza")
     if scope == "progetto" and principal.subject not in nominati:
         raise OutOfScope("il progetto del caso non ti nomina tra i professionisti")
+
+
+def authorize_read(
+    principal: Principal,
+    action: str,
+    *,
+    not_found: str,
+    comune: str | None = None,
+    area: str | None = None,
+    nominati: frozenset[str] = frozenset(),
+) -> None:
+    """``authorize`` for one existing record a caller asked for by its id: out of their
+    scope it is ``NotFound(not_found)``, the very answer (status, body, headers) to an id
+    that does not exist, so that nobody learns that a record exists outside their comuni,
+    areas or projects, nor which of the three it falls outside (decision 0034). The role
+    was checked before the lookup (``require_role``): that stays a 403."""
+    try:
+        authorize(principal, action, comune=comune, area=area, nominati=nominati)
+    except OutOfScope:
+        raise NotFound(not_found) from None
 
 
 def require_role(principal: Principal, action: str) -> None:

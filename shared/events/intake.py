@@ -84,6 +84,10 @@ class DatiPersona(ValueModel):
     cittadinanza: OptionalPersonalCountry = None
     """ISO 3166-1 numeric (Italy 380); only its class goes in clear, in the profile."""
     residenza: Residenza | None = None
+    codice_fiscale_da_verificare: bool = False
+    """Recorded apart although its codice fiscale is a known person's whose data disagree
+    (decision 0032): a coordinatore links it or keeps it apart. Absent in events recorded
+    before it existed, which were never flagged: hence a default, and no new version."""
 
 
 @catalogued

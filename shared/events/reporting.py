@@ -94,6 +94,24 @@ class EsitoSiussRicevuto(LedgerEvent):
 
 
 @catalogued
+class EsitoSiussScartato(LedgerEvent):
+    """An item of ``POST /waas/v1/esiti`` that could not be read (a field missing or not of
+    the spec's shape). INPS does not send an item again once the batch is answered 2xx, so
+    it is kept for coordinators' review with the reason (decision 0033): which field and
+    why, never a value; the flow's id only when it is one of this district's."""
+
+    indice: int = Field(ge=0)
+    """The item's place in the batch."""
+    campo: ShortText
+    """The item's field that could not be read (``corpo`` for the item as a whole)."""
+    motivo: ShortText
+    flusso_id: ShortText | None = None
+    """Set when the item names a flow this district issued."""
+    comune: CodiceBelfiore | None = None
+    """That flow's comune (who may review it)."""
+
+
+@catalogued
 class AccessoEmergenzaConfermato(LedgerEvent):
     """The coordinatore of the case's comune confirmed a break-glass read (decision 0030).
     The aggregate is the decision's own, derived from the read (one decision per read)."""

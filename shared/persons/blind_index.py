@@ -45,3 +45,11 @@ def codice_fiscale_index(key: bytes, code: str) -> bytes:
 def name_index(key: bytes, nome: str, cognome: str, data_nascita: date) -> bytes:
     value = f"{normalise_name(nome)}|{normalise_name(cognome)}|{data_nascita.isoformat()}"
     return _digest(key, NAME_AND_BIRTH_DATE, value)
+
+
+def field_digest(key: bytes, person_id: str, campo: str, valore: str) -> bytes:
+    """A keyed digest of one identifying field of one person (``valore`` normalised by
+    ``identita.valori_identificativi``), salted with the person's id: comparable only against
+    that person, so equal values of two people never meet and the digests tell nothing of
+    how common a name or a birthplace is."""
+    return _digest(key, f"campo:{campo}", f"{person_id}\x00{valore}")

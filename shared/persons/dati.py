@@ -30,6 +30,8 @@ class Persona:
     residenza_paese: int | None = None
     residenza_comune_istat: str | None = None
     residenza_indirizzo: str | None = None
+    codice_fiscale_da_verificare: bool = False
+    """To be recorded apart from the known holder of its codice fiscale (decision 0032)."""
 
 
 def dati_persona(persona: Persona) -> DatiPersona:
@@ -43,6 +45,7 @@ def dati_persona(persona: Persona) -> DatiPersona:
             "luogo_nascita": persona.luogo_nascita,
             "cittadinanza": persona.cittadinanza,
             "residenza": _residenza(persona),
+            "codice_fiscale_da_verificare": persona.codice_fiscale_da_verificare,
         }
     )
 
@@ -67,6 +70,7 @@ def persona_da_dati(dati: DatiPersona) -> Persona | None:
         residenza_paese=known(residenza.paese) if residenza else None,
         residenza_comune_istat=known(residenza.comune_istat) if residenza else None,
         residenza_indirizzo=known(residenza.indirizzo) if residenza else None,
+        codice_fiscale_da_verificare=dati.codice_fiscale_da_verificare,
     )
 
 
@@ -105,3 +109,16 @@ def profilo_statistico(
             "area": area,
         }
     )
+
+
+def identita_di(persona: Persona) -> dict[str, Any]:
+    """The identifiers the key store recognises a person by (``KeyStore.claim``), as given:
+    what the codice fiscale implies adds nothing to compare between two holders of it."""
+    return {
+        "codice_fiscale": persona.codice_fiscale,
+        "nome": persona.nome,
+        "cognome": persona.cognome,
+        "data_nascita": persona.data_nascita,
+        "sesso": persona.sesso,
+        "luogo_nascita": persona.luogo_nascita,
+    }

@@ -8,9 +8,11 @@ their personal fields marked as erased.
 
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -31,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import Engines, create_engines, retry_when_busy
 from shared.persons import blind_index
+from shared.persons.identita import CAMPI_IDENTIFICATIVI, valori_identificativi
 
 metadata = MetaData()
 person_keys = Table(
@@ -47,6 +50,16 @@ blind_indexes = Table(
     Column("digest", LargeBinary(32), primary_key=True),
     Column("person_id", String(20), primary_key=True),
 )
+identity_digests = Table(
+    "identity_digests",
+    metadata,
+    Column("person_id", String(20), primary_key=True),
+    Column("campo", String(20), primary_key=True),
+    Column("digest", LargeBinary(32), nullable=False),
+)
+"""Per person, a keyed digest of each identifying field (``identita.CAMPI_IDENTIFICATIVI``),
+salted with the person id: a returning codice fiscale is compared field by field without
+any value kept in clear, and equal values of two people never meet on one digest."""
 erasures = Table(
     "erasures",
     metadata,
@@ -68,6 +81,15 @@ class PersonErasedError(KeyStoreError):
 
 class UnknownPersonError(KeyStoreError):
     """No key and no erasure for this person: the key store does not match the ledger."""
+
+
+class IdentitaDiscordante(KeyStoreError):
+    """The codice fiscale is a known person's, but fields given on both sides disagree:
+    nothing is linked and nothing recorded. ``campi`` names the fields, never a value."""
+
+    def __init__(self, campi: Sequence[str]) -> None:
+        super().__init__(", ".join(campi))
+        self.campi = tuple(campi)
 
 
 @dataclass(frozen=True)
@@ -203,11 +225,23 @@ class KeyStore:
         nome: str | None = None,
         cognome: str | None = None,
         data_nascita: date | None = None,
+        sesso: str | None = None,
+        luogo_nascita: str | None = None,
     ) -> None:
-        """Records the blind indexes by which this person will be recognised."""
+        """Records the blind indexes by which this person will be recognised, and the keyed
+        digests of their identifying fields."""
         digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
-        if digests:
-            retry_when_busy(lambda: self._index(person_id, digests, claim=False))
+        valori = valori_identificativi(
+            nome=nome,
+            cognome=cognome,
+            data_nascita=data_nascita,
+            sesso=sesso,
+            luogo_nascita=luogo_nascita,
+        )
+        if digests or valori:
+            retry_when_busy(
+                lambda: self._index(person_id, digests, valori, claim=False, separata=False)
+            )
 
     def claim(
         self,
@@ -217,15 +251,79 @@ class KeyStore:
         nome: str | None = None,
         cognome: str | None = None,
         data_nascita: date | None = None,
+        sesso: str | None = None,
+        luogo_nascita: str | None = None,
+        separata: bool = False,
     ) -> str:
         """The id of the person these identifiers belong to, or ``candidate`` (then indexed
         under them), decided in one locked transaction: two requests about a new person at
-        once get the same id. By codice fiscale the earliest match wins; by name and birth
+        once get the same id.
+
+        A codice fiscale links only to a person whose recorded name, surname, birth date, sex
+        and birthplace agree with those given, wherever both sides have them (decision 0032):
+        when it is known and no person holding it agrees, ``IdentitaDiscordante`` names the
+        fields that disagree and nothing is written. ``separata`` records ``candidate`` apart
+        all the same (a record flagged "codice fiscale da verificare"). By name and birth
         date only a single match counts (homonyms are never merged by guess)."""
         digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
+        valori = valori_identificativi(
+            nome=nome,
+            cognome=cognome,
+            data_nascita=data_nascita,
+            sesso=sesso,
+            luogo_nascita=luogo_nascita,
+        )
         if not digests:
             return candidate
-        return retry_when_busy(lambda: self._index(candidate, digests, claim=True))
+        return retry_when_busy(
+            lambda: self._index(candidate, digests, valori, claim=True, separata=separata)
+        )
+
+    def rettifica(
+        self,
+        person_id: str,
+        *,
+        codice_fiscale: str | None = None,
+        nome: str | None = None,
+        cognome: str | None = None,
+        data_nascita: date | None = None,
+        sesso: str | None = None,
+        luogo_nascita: str | None = None,
+    ) -> None:
+        """The person's data as rectified (GDPR art. 16) replaces what recognised them: their
+        blind indexes and field digests are those of the corrected data from now on (a wrong
+        codice fiscale no longer draws its rightful holder to them)."""
+        digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
+        valori = valori_identificativi(
+            nome=nome,
+            cognome=cognome,
+            data_nascita=data_nascita,
+            sesso=sesso,
+            luogo_nascita=luogo_nascita,
+        )
+
+        retry_when_busy(
+            lambda: self._index(
+                person_id, digests, valori, claim=False, separata=False, replace=True
+            )
+        )
+
+    def dimentica_identita(self, person_id: str) -> None:
+        """This id no longer draws returning people (its record was linked to another
+        person): its blind indexes and field digests go; its key stays for what it holds."""
+
+        def write() -> None:
+            with self._engines.writer.begin() as connection:
+                self._lock(connection, person_id)
+                self._drop_identity(connection, person_id)
+
+        retry_when_busy(write)
+
+    def _drop_identity(self, connection: Connection, person_id: str) -> None:
+        connection.execute(delete(blind_indexes).where(blind_indexes.c.person_id == person_id))
+        connection.execute(
+            delete(identity_digests).where(identity_digests.c.person_id == person_id)
+        )
 
     def _digests(
         self,
@@ -243,15 +341,31 @@ class KeyStore:
             digests.append((blind_index.NAME_AND_BIRTH_DATE, digest))
         return digests
 
-    def _index(self, candidate: str, digests: list[tuple[str, bytes]], *, claim: bool) -> str:
+    def _field_digest(self, person_id: str, campo: str, valore: str) -> bytes:
+        return blind_index.field_digest(self._blind_index_key, person_id, campo, valore)
+
+    def _index(
+        self,
+        candidate: str,
+        digests: list[tuple[str, bytes]],
+        valori: Mapping[str, str],
+        *,
+        claim: bool,
+        separata: bool,
+        replace: bool = False,
+    ) -> str:
+        """Chooses the person (``claim``) or takes ``candidate``, then indexes them, in one
+        transaction; ``replace`` first drops what recognised them before."""
         with self._engines.writer.begin() as connection:
             for kind, digest in digests:  # always in this order: codice fiscale, then name
                 self._lock(connection, f"{kind}:{digest.hex()}")
-            chosen = self._match(connection, digests) if claim else None
+            chosen = self._match(connection, digests, valori) if claim and not separata else None
             chosen = chosen or candidate
             self._lock(connection, chosen)
             if self._is_erased(chosen, connection):
                 raise PersonErasedError(chosen)
+            if replace:
+                self._drop_identity(connection, chosen)
             connection.execute(
                 self._insert_ignore(person_keys).values(
                     person_id=chosen,
@@ -265,20 +379,43 @@ class KeyStore:
                         kind=each_kind, digest=each_digest, person_id=chosen
                     )
                 )
+            for campo, valore in valori.items():
+                # a field the person had no digest of yet (recorded before decision 0032, or
+                # first given now) is kept from now on; one they had is never overwritten
+                connection.execute(
+                    self._insert_ignore(identity_digests).values(
+                        person_id=chosen,
+                        campo=campo,
+                        digest=self._field_digest(chosen, campo, valore),
+                    )
+                )
         return chosen
 
-    def _match(self, connection: Connection, digests: list[tuple[str, bytes]]) -> str | None:
-        """Who these identifiers belong to: by codice fiscale the earliest match; otherwise by
-        name and birth date a single match, provided that person has no other codice fiscale
-        (someone first seen without one who now brings it is recognised, a namesake with
-        another codice fiscale is not)."""
+    def _match(
+        self,
+        connection: Connection,
+        digests: list[tuple[str, bytes]],
+        valori: Mapping[str, str],
+    ) -> str | None:
+        """Who these identifiers belong to. By codice fiscale, the first person holding it
+        whose fields agree; none agreeing is ``IdentitaDiscordante`` (the fields of the
+        closest). Otherwise by name and birth date a single match whose other fields agree,
+        provided that person has no other codice fiscale (someone first seen without one who
+        now brings it is recognised, a namesake with another codice fiscale is not)."""
         by_kind = dict(digests)
+        name = by_kind.get(blind_index.NAME_AND_BIRTH_DATE)
         code = by_kind.get(blind_index.CODICE_FISCALE)
         if code is not None:
             found = self._people(connection, blind_index.CODICE_FISCALE, code)
-            if found:
-                return found[0]
-        name = by_kind.get(blind_index.NAME_AND_BIRTH_DATE)
+            closest: list[str] | None = None
+            for person_id in found:
+                campi = self._discordanti(connection, person_id, valori, name)
+                if not campi:
+                    return person_id
+                if closest is None or len(campi) < len(closest):
+                    closest = campi
+            if closest is not None:
+                raise IdentitaDiscordante(closest)
         if name is None:
             return None
         found = self._people(connection, blind_index.NAME_AND_BIRTH_DATE, name)
@@ -286,7 +423,42 @@ class KeyStore:
             return None
         if code is not None and self._has_codice_fiscale(connection, found[0]):
             return None
+        if self._discordanti(connection, found[0], valori, name):
+            return None
         return found[0]
+
+    def _discordanti(
+        self,
+        connection: Connection,
+        person_id: str,
+        valori: Mapping[str, str],
+        name: bytes | None,
+    ) -> list[str]:
+        """The fields given that disagree with the person's, among those both sides have. A
+        person recorded before the field digests existed is compared by their name-and-birth
+        index: equal, they agree; otherwise nome, cognome and data_nascita cannot be shown
+        to agree and count as disagreeing (never a silent link; decision 0032)."""
+        rows = connection.execute(
+            select(identity_digests.c.campo, identity_digests.c.digest).where(
+                identity_digests.c.person_id == person_id
+            )
+        ).all()
+        if not rows:
+            if name is not None and person_id in self._people(
+                connection, blind_index.NAME_AND_BIRTH_DATE, name
+            ):
+                return []
+            return ["nome", "cognome", "data_nascita"]
+        stored = {row.campo: bytes(row.digest) for row in rows}
+        return [
+            campo
+            for campo in CAMPI_IDENTIFICATIVI
+            if campo in valori
+            and campo in stored
+            and not hmac.compare_digest(
+                stored[campo], self._field_digest(person_id, campo, valori[campo])
+            )
+        ]
 
     def _people(self, connection: Connection, kind: str, digest: bytes) -> list[str]:
         rows = connection.execute(
@@ -327,15 +499,14 @@ class KeyStore:
     # erasure
 
     def erase(self, person_id: str) -> None:
-        """Destroys the person's key and blind indexes; their data becomes unreadable."""
+        """Destroys the person's key, blind indexes and field digests; their data becomes
+        unreadable."""
 
         def write() -> None:
             with self._engines.writer.begin() as connection:
                 self._lock(connection, person_id)
                 connection.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
-                connection.execute(
-                    delete(blind_indexes).where(blind_indexes.c.person_id == person_id)
-                )
+                self._drop_identity(connection, person_id)
                 connection.execute(
                     self._insert_ignore(erasures).values(person_id=person_id, erased_at=_now())
                 )

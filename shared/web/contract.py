@@ -20,15 +20,20 @@ from pydantic import (
 
 from shared.events.envelope import CLOCK_SKEW
 from shared.events.personal import Erased, Personal
+from shared.events.testo import RIGA, RIGHE
 
 CONTRACT = ConfigDict(extra="forbid", hide_input_in_errors=True)
 """Unknown fields refused; submitted values never copied into errors (design section 4)."""
 
 Testo = Annotated[
-    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), RIGHE
 ]
-"""Free text about a person (design section 4: at most 4,000 characters)."""
-Breve = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""Free text about a person (design section 4: at most 4,000 characters), on several lines;
+no control character (decision 0033)."""
+Breve = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), RIGA
+]
+"""A short label on one line (decision 0033)."""
 
 
 class AttoIn(BaseModel):
@@ -40,7 +45,7 @@ class AttoIn(BaseModel):
     occurred_at: AwareDatetime | None = Field(
         default=None, description="Quando è avvenuto (predefinito: ora); mai nel futuro."
     )
-    base_giuridica: StrictStr | None = Field(
+    base_giuridica: Annotated[StrictStr, RIGA] | None = Field(
         default=None,
         description="Codice della base giuridica (predefinito: quella propria del servizio).",
     )

@@ -18,13 +18,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth.policy import Forbidden
 from shared.errors import Conflict, FieldError, NotFound, StaleVersion
-from shared.persons.keystore import PersonErasedError
+from shared.persons.keystore import IdentitaDiscordante, PersonErasedError
 from shared.projections.base import NotYetProjected
 
 MESSAGES: dict[str, str] = {
     "missing": "campo obbligatorio",
     "extra_forbidden": "contiene un campo non previsto",
     "string_type": "deve essere un testo",
+    "string_unicode": "contiene caratteri non ammessi (surrogati UTF-16 isolati)",
     "string_too_long": "testo troppo lungo (al massimo {max_length} caratteri)",
     "string_too_short": "testo troppo corto (almeno {min_length} caratteri)",
     "string_pattern_mismatch": "formato non valido",
@@ -130,6 +131,18 @@ def install_error_handlers(app: FastAPI) -> None:
             "i dati della persona sono stati cancellati: non si possono registrare altri atti",
         )
 
+    @app.exception_handler(IdentitaDiscordante)
+    async def _identity(_: Request, error: IdentitaDiscordante) -> JSONResponse:
+        """Names the fields that disagree with the known holder of the codice fiscale,
+        never a value of either person (decision 0032)."""
+        return _problem(
+            status.HTTP_409_CONFLICT,
+            "il codice fiscale è di una persona già registrata i cui dati non concordano con "
+            "quelli indicati: nulla è stato registrato. Verifica i dati, oppure registra la "
+            "persona a parte con codice_fiscale_da_verificare",
+            campi=list(error.campi),
+        )
+
     @app.exception_handler(NotYetProjected)
     async def _not_yet(_: Request, __: NotYetProjected) -> JSONResponse:
         return JSONResponse(
@@ -163,4 +176,5 @@ _ITALIAN = {
     "Not Found": "risorsa non trovata",
     "Method Not Allowed": "metodo non consentito",
     "Not authenticated": "autenticazione richiesta",
+    "There was an error parsing the body": "il corpo della richiesta non è leggibile (JSON UTF-8)",
 }

@@ -21,7 +21,9 @@ from pydantic import (
 
 from shared.events import Erased
 from shared.events.intake import DatiPersona, Residenza
+from shared.events.testo import RIGA
 from shared.identity.registers import comune_by_istat
+from shared.persons import identita
 from shared.persons.dati import Persona
 from shared.web.contract import CONTRACT
 
@@ -44,7 +46,10 @@ def _country(value: int) -> int:
     return value
 
 
-Nome = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Nome = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), RIGA
+]
+"""A name on one line, no control character (decision 0033)."""
 Belfiore = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]\d{3}$")]
 
 
@@ -69,7 +74,9 @@ class ResidenzaIn(BaseModel):
         validate_default=True,
         description="Codice ISTAT del comune (obbligatorio per l'Italia)",
     )
-    indirizzo: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | None = None
+    indirizzo: (
+        Annotated[StrictStr, StringConstraints(min_length=1, max_length=200), RIGA] | None
+    ) = None
 
     @field_validator("comune_istat")
     @classmethod
@@ -83,8 +90,8 @@ class ResidenzaIn(BaseModel):
 
 
 class PersonaIn(BaseModel):
-    """Who the request is about. A codice fiscale, when given, must agree with the birth date
-    and sex given beside it."""
+    """Who the request is about. A codice fiscale, when given, must agree with the name,
+    surname, birth date, sex and birthplace given beside it (decision 0032)."""
 
     model_config = CONTRACT
 
@@ -98,6 +105,27 @@ class PersonaIn(BaseModel):
         default=None, description="ISO 3166-1 numerico (Italia 380)"
     )
     residenza: ResidenzaIn | None = None
+    codice_fiscale_da_verificare: bool = Field(
+        default=False,
+        description=(
+            "Registra la persona a parte quando il codice fiscale è di una persona nota i cui "
+            "dati non concordano (risposta 409): un coordinatore la collegherà o la terrà "
+            "distinta"
+        ),
+    )
+
+    @field_validator("codice_fiscale")
+    @classmethod
+    def _names_in_code(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The code's first six letters come from the surname and the name(s)."""
+        if value is None:
+            return None
+        cognome, nome = info.data.get("cognome"), info.data.get("nome")
+        if cognome is not None and not identita.cognome_coerente(value, cognome):
+            raise ValueError("non coerente con il cognome")
+        if nome is not None and not identita.nome_coerente(value, nome):
+            raise ValueError("non coerente con il nome")
+        return value
 
     @field_validator("data_nascita")
     @classmethod
@@ -125,6 +153,32 @@ class PersonaIn(BaseModel):
             raise ValueError("non coerente con il codice fiscale")
         return value
 
+    @field_validator("luogo_nascita")
+    @classmethod
+    def _birthplace(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A comune's cadastral code or a country's Z code, the one in the codice fiscale,
+        of a comune (or country) that existed on the birth date."""
+        if value is None:
+            return None
+        if not identita.luogo_conosciuto(value):
+            raise ValueError("codice catastale di comune o di Stato estero sconosciuto")
+        code = info.data.get("codice_fiscale")
+        if code and identita.luogo_del_codice(code) != value:
+            raise ValueError("non coerente con il codice fiscale")
+        nascita = info.data.get("data_nascita")
+        if nascita is None and code:
+            nascita = identita.nascita_del_codice(code)
+        if nascita is not None and not identita.luogo_valido_il(value, nascita):
+            raise ValueError("comune o Stato non esistente alla data di nascita")
+        return value
+
+    @field_validator("codice_fiscale_da_verificare")
+    @classmethod
+    def _flag(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("codice_fiscale"):
+            raise ValueError("solo per una persona indicata con il codice fiscale")
+        return value
+
 
 class ResidenzaOut(BaseModel):
     paese: int | None
@@ -148,6 +202,8 @@ class PersonaOut(BaseModel):
     residenza: ResidenzaOut | None = None
     cancellata: bool
     """True when the person was erased: their personal fields read as null."""
+    codice_fiscale_da_verificare: bool = False
+    """Recorded apart from the known holder of its codice fiscale: a coordinatore decides."""
 
 
 def persona_from(body: PersonaIn) -> Persona:
@@ -191,4 +247,5 @@ def persona_out(persona_id: str, persona: DatiPersona) -> PersonaOut:
         cittadinanza=clear(persona.cittadinanza),
         residenza=residenza_out(persona.residenza),
         cancellata=isinstance(persona.nome, Erased),
+        codice_fiscale_da_verificare=persona.codice_fiscale_da_verificare,
     )

@@ -48,8 +48,15 @@ NO_STORE_PREFIXES = ("/api/", "/waas/")
 """Answers here may carry personal data: no browser or proxy cache may keep them."""
 
 CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-CORS_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Correlation-ID")
-CORS_EXPOSED = ("ETag", "Location", "Retry-After", "X-Correlation-ID")
+CORS_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Correlation-ID",
+)
+CORS_EXPOSED = ("ETag", "Idempotent-Replayed", "Location", "Retry-After", "X-Correlation-ID")
 
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from click.testing import CliRunner
@@ -180,8 +181,10 @@ def test_a_case_s_reads_are_listed_exactly_in_its_log_and_in_the_citizen_s_repor
         response = d.get(user, f"/api/reporting/casi/{caso.caso_id}/accessi")
         assert response.status_code == 403, user
         assert caso.persona_id not in response.text
+    # a coordinatore of another comune: not found, as an unknown case (issue 17)
     response = d.get(COORD_ALTRO, f"/api/reporting/casi/{caso.caso_id}/accessi")
-    assert response.status_code == 403
+    assert response.status_code == 404
+    assert response.json() == d.get(COORD_ALTRO, f"/api/reporting/casi/{uuid4()}/accessi").json()
     assert caso.persona_id not in response.text
 
     risultato = d.rapporto(caso.persona_id, "json")
@@ -251,8 +254,8 @@ def test_a_break_glass_read_is_reviewed_once_by_the_coordinatore_of_the_case_s_c
     in_ambito = d.post(caso.assistente_sociale, path, {"motivo": motivo})
     assert in_ambito.status_code == 409
     assert caso.persona_id not in in_ambito.text
-    # without break-glass the out-of-scope worker is refused the cartella
-    assert d.get(estraneo, f"/api/reporting/casi/{caso.caso_id}").status_code == 403
+    # without break-glass the out-of-scope worker does not find the cartella (issue 17)
+    assert d.get(estraneo, f"/api/reporting/casi/{caso.caso_id}").status_code == 404
 
     aperta = d.post(estraneo, path, {"motivo": motivo})
     assert aperta.status_code == 200, aperta.text
@@ -296,10 +299,17 @@ def test_a_break_glass_read_is_reviewed_once_by_the_coordinatore_of_the_case_s_c
         assert d.get(user, "/api/reporting/accessi-emergenza").status_code == 403, user
 
     decisione = f"/api/reporting/accessi-emergenza/{lettura_id}"
-    for user in (COORD_ALTRO, "dpo", estraneo):
+    for user in ("dpo", estraneo):
         response = d.post(user, f"{decisione}/conferma", {"nota": "ok"})
         assert response.status_code == 403, user
         assert motivo not in response.text
+    # the coordinatore of another comune: not found, as an unknown read (issue 17)
+    altrove = d.post(COORD_ALTRO, f"{decisione}/conferma", {"nota": "ok"})
+    sconosciuta = d.post(
+        COORD_ALTRO, f"/api/reporting/accessi-emergenza/{uuid4()}/conferma", {"nota": "ok"}
+    )
+    assert (altrove.status_code, altrove.json()) == (404, sconosciuta.json())
+    assert motivo not in altrove.text
     confermata = d.post(
         "coordinatore", f"{decisione}/conferma", {"nota": "Intervento giustificato"}
     )

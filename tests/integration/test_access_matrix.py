@@ -80,6 +80,11 @@ ATTESI: dict[tuple[str, str], set[str]] = {
             "orientamenti",
         )
     },
+    # whom a request is about (issue 17): whoever acts on it corrects the person's data; the
+    # coordinatore of its comune decides on a codice fiscale to verify, or splits a record
+    ("POST", f"{DOMANDA}/rettifica-persona"): SPORTELLO,
+    ("POST", f"{DOMANDA}/attribuzione-persona"): {C},
+    ("GET", "/api/intake/persone-da-verificare"): {C},
     ("GET", "/api/intake/istanze"): SPORTELLO,
     ("GET", "/api/intake/coda"): SPORTELLO,
     ("GET", "/api/intake/appuntamenti"): SPORTELLO,
@@ -94,6 +99,11 @@ ATTESI: dict[tuple[str, str], set[str]] = {
     ("GET", CASO): {AS, C, P},
     ("GET", f"{CASO}/storia"): {AS, C, P},
     ("POST", f"{CASO}/assegnazione"): {C},
+    # whom a case is about (issue 17): its social worker corrects the person's data; the
+    # coordinatore of its comune decides on a codice fiscale to verify, or splits a case
+    ("POST", f"{CASO}/rettifica-persona"): {AS},
+    ("POST", f"{CASO}/attribuzione-persona"): {C},
+    ("GET", "/api/casework/persone-da-verificare"): {C},
     ("POST", f"{CASO}/provvedimenti"): {AS, C},
     ("POST", f"{CASO}/interventi/{{intervento_id}}/monitoraggi"): {AS, P},
     **{
@@ -180,6 +190,7 @@ ATTESI: dict[tuple[str, str], set[str]] = {
     },
     ("GET", "/api/reporting/siuss/bloccati"): {C},
     ("GET", "/api/reporting/siuss/respinti"): {C},
+    ("GET", "/api/reporting/siuss/esiti-scartati"): {C},
     # a ledger position, for reading one's own writes
     **{
         ("GET", f"/api/{servizio}/stato"): TUTTI
@@ -499,3 +510,74 @@ def test_a_reader_cannot_claim_a_purpose_the_service_records_itself(
         assert response.status_code == 422, response.text
         assert "finalita" in response.text
     assert _letture(distretto.runtime, prima) == 0
+
+
+# -- issue 17: out of scope reads like missing ---------------------------------------------
+
+ALTROVE = "G965"
+"""The comune of ``as.altrove`` and ``coord.altrove``: the case below is in another one."""
+
+
+def _risposta(response: Any) -> tuple[int, bytes, list[tuple[str, str]]]:
+    """Everything a caller receives: status, body bytes and every header (both requests
+    send the same correlation id, so nothing differs by right)."""
+    return response.status_code, response.content, sorted(response.headers.items())
+
+
+def _caso_fuori_da_altrove(d: Distretto) -> dict[str, str]:
+    """The ids of a case (and of its request, and of a desk of its comune) outside
+    ``ALTROVE``: existing records that the users of ``ALTROVE`` may not read."""
+    coordinatore = d.headers["coordinatore"]
+    elenco = d.client.get("/api/casework/casi?limit=200", headers=coordinatore).json()["items"]
+    for caso in elenco:
+        if caso["comune"] != ALTROVE and caso["domanda_id"]:
+            sportelli = d.client.get(
+                "/api/intake/sportelli", params={"comune": caso["comune"]}, headers=coordinatore
+            ).json()["items"]
+            assert sportelli, caso["comune"]
+            return {
+                "caso_id": str(caso["id"]),
+                "domanda_id": str(caso["domanda_id"]),
+                "sportello_id": str(sportelli[0]["id"]),
+            }
+    raise AssertionError("nessun caso con domanda fuori da Pozzuolo Martesana")
+
+
+def test_a_read_out_of_scope_answers_exactly_as_a_missing_id(distretto: Distretto) -> None:
+    """Issue 17: every id-taking read of every service, as every user whose role may use
+    it: an existing record they may not read gets the very response (status, body, every
+    header) of an id that does not exist; and the cases of the issue are among them."""
+    reali = distretto.parametri | _caso_fuori_da_altrove(distretto)
+    assenti = {
+        nome: "inesistente" if nome == "tabella" else str(uuid4()) for nome in distretto.parametri
+    }
+    letture: list[tuple[str, str]] = [
+        (path, path) for metodo, path in sorted(ATTESI) if metodo == "GET" and "{" in path
+    ]
+    letture.append(("/api/intake/coda?sportello_id={sportello_id}", "/api/intake/coda"))
+    correlazione = {"X-Correlation-ID": str(uuid4())}
+    nascosti: set[tuple[str, str]] = set()
+    for modello, voce in letture:
+        for utente in UTENTI:
+            if _ruolo(utente) not in ATTESI[("GET", voce)]:
+                continue
+            headers = distretto.headers[utente] | correlazione
+            reale = distretto.client.get(_concreto(modello, reali), headers=headers)
+            if reale.status_code == 200:
+                continue  # within scope, or a record everyone may read (the network)
+            assente = distretto.client.get(_concreto(modello, assenti), headers=headers)
+            assert _risposta(reale) == _risposta(assente), (utente, modello, reale.text)
+            assert reale.status_code == 404, (utente, modello, reale.text)
+            nascosti.add((voce, utente))
+    assert {
+        ("/api/intake/domande/{domanda_id}", "as.altrove"),
+        ("/api/intake/domande/{domanda_id}/precedenti", "as.altrove"),
+        ("/api/intake/domande/{domanda_id}/storia", "coord.altrove"),
+        ("/api/intake/coda", "as.altrove"),
+        ("/api/casework/casi/{caso_id}", "as.altrove"),
+        ("/api/casework/casi/{caso_id}/storia", "coord.altrove"),
+        ("/api/reporting/casi/{caso_id}", "as.altrove"),
+        ("/api/reporting/casi/{caso_id}", "coord.altrove"),
+        ("/api/reporting/casi/{caso_id}/audit", "as.altrove"),
+        ("/api/reporting/casi/{caso_id}/accessi", "coord.altrove"),
+    } <= nascosti, nascosti

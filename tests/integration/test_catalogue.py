@@ -87,6 +87,9 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "DomandaInoltrata": {"motivo", *PERSONA},
     "DomandaChiusa": {"nota"},
     "CasoAperto": {"motivo", *PERSONA},
+    # whom a record is about (decision 0032): the corrected or attributed person, and why
+    "DatiPersonaRettificati": {"motivo", *PERSONA},
+    "PersonaAttribuita": {"motivo", *PERSONA},
     "ValutazioneEffettuata": {
         "problemi",
         "risorse",

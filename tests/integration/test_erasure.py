@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -31,14 +33,17 @@ from sqlalchemy import select
 from services.cli import _create_demo, main
 from services.reporting.siuss.dovuti import flussi
 from services.runtime import create_app, open_runtime, rebuild_projections
+from shared.events import Actor, CommandContext, acting
 from shared.events.envelope import LedgerEvent
-from shared.events.erasure import PersonaCancellata
+from shared.events.erasure import MOTIVO_TESTO_LIBERO, PersonaCancellata, id_cancellazione
+from shared.ledger.mapper import canonical_json
 from shared.persons import keystore as keystore_module
 from shared.persons.keystore import KEY_CACHE_SECONDS, KeyStore
 from shared.settings import Settings
 from tests.support.runtime import bearer, demo_settings, token
 
-MOTIVO = "richiesta dell'interessato, prot. 123/2025"
+MOTIVO = "RICHIESTA_INTERESSATO"
+PROTOCOLLO = "0012345/2025"
 
 
 @dataclass
@@ -93,7 +98,7 @@ def _oblio(settings: Settings, persona_id: str, as_user: str = "dpo") -> Result:
     return CliRunner().invoke(
         main,
         [
-            *("persone", "oblio", persona_id, "--motivo", MOTIVO),
+            *("persone", "oblio", persona_id, "--motivo", MOTIVO, "--protocollo", PROTOCOLLO),
             *("--base-giuridica", "GDPR_17", "--as", as_user),
         ],
         env=_env(settings),
@@ -327,7 +332,7 @@ def test_the_erasure_is_in_the_ledger_once_with_actor_and_legal_basis(scenario: 
     assert (event.actor.user, event.actor.role, event.actor.comune) == ("dpo", "dpo", None)
     assert event.legal_basis == "GDPR_17"
     assert event.source == "cli"
-    assert event.motivo == MOTIVO
+    assert (event.motivo, event.protocollo, event.motivo_testo) == (MOTIVO, PROTOCOLLO, None)
     assert scenario.ripetuto.exit_code == 0, scenario.ripetuto.output
     assert "già cancellata" in scenario.ripetuto.output
 
@@ -339,6 +344,8 @@ def test_the_dpo_lists_the_erasures_and_a_coordinator_may_not(scenario: Scenario
     assert (item["utente"], item["ruolo"], item["base_giuridica"]) == ("dpo", "dpo", "GDPR_17")
     assert item["event_id"] == str(scenario.eventi[0].event_id)
     assert item["completata"] is True
+    assert (item["motivo"], item["protocollo"], item["motivo_testo"]) == (MOTIVO, PROTOCOLLO, None)
+    assert item["motivo_descrizione"]
     assert scenario.cancellazioni_vietate.status_code == 403
 
 
@@ -368,6 +375,17 @@ def test_refusals(scenario: Scenario) -> None:
     )
     assert personal.exit_code == 2, personal.output
     assert "01/02/1980" not in personal.output
+    for protocollo in ("Rossi 12/2025", "01/02/1980", "RSSMRA40A41E094R"):
+        nominato = CliRunner().invoke(
+            main,
+            [
+                *("persone", "oblio", "B" * 20, "--motivo", MOTIVO, "--protocollo", protocollo),
+                *("--base-giuridica", "GDPR_17", "--as", "dpo"),
+            ],
+            env=_env(settings),
+        )
+        assert nominato.exit_code == 2, nominato.output
+        assert protocollo not in nominato.output
     unknown_basis = CliRunner().invoke(
         main,
         [
@@ -434,3 +452,71 @@ def test_an_erasure_stopped_between_its_two_steps_is_completed_by_the_service(
         assert runtime.district.keystore.is_erased(altra)
     finally:
         runtime.close()
+
+
+def _cancellazione_v1(settings: Settings, persona_id: str, testo: str) -> None:
+    """Records, in reporting's ledger, an erasure exactly as version 1 stored it (its reason
+    in free text), sealed by the ledger like any other event."""
+    runtime = open_runtime(settings)
+    try:
+        ledger = runtime.district.ledger("reporting")
+        context = CommandContext(
+            actor=Actor(user="admin", role="amministratore"), legal_basis="GDPR_17", source="cli"
+        )
+        with acting(context):
+            event = PersonaCancellata.model_validate(
+                {
+                    "aggregate_id": id_cancellazione(persona_id),
+                    "aggregate_version": 1,
+                    "persona_id": persona_id,
+                    "motivo": MOTIVO,
+                }
+            )
+        stored = ledger.mapper.to_stored_event(event)
+        state = json.loads(stored.state)
+        state.update(schema_version=1, motivo=testo)
+        del state["protocollo"], state["motivo_testo"]
+        ledger.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=stored.originator_id,
+                    originator_version=stored.originator_version,
+                    topic=stored.topic,
+                    state=canonical_json(state),
+                )
+            ]
+        )
+    finally:
+        runtime.close()
+
+
+def test_a_free_text_reason_recorded_before_codes_is_shown_to_the_dpo_only(
+    tmp_path: Any,
+) -> None:
+    """Issue 17: an erasure's reason could name the erased person. Those recorded as free
+    text (version 1) stay in the ledger, as everything does, but the list shows the text to
+    the dpo alone; the amministratore, who may list erasures, sees the code only."""
+    settings = demo_settings(tmp_path)
+    testo = "richiesta di Mario Rossi nato il 01/02/1940"
+    _cancellazione_v1(settings, "L" * 20, testo)
+    verifica = CliRunner().invoke(main, ["audit", "verify"], env=_env(settings))
+    assert verifica.exit_code == 0, verifica.output
+    with _served(settings) as client:
+        voci = {}
+        for utente in ("dpo", "admin"):
+            response = client.get(
+                "/api/reporting/cancellazioni",
+                params={"attendi_posizione": 1},
+                headers=bearer(token(client, utente)),
+            )
+            assert response.status_code == 200, response.text
+            [voci[utente]] = response.json()["items"]
+    assert voci["dpo"]["motivo_testo"] == testo
+    assert voci["dpo"]["motivo"] == MOTIVO_TESTO_LIBERO
+    assert voci["dpo"]["protocollo"] is None
+    assert voci["admin"]["motivo_testo"] is None
+    assert voci["admin"]["motivo"] == MOTIVO_TESTO_LIBERO
+    assert "Rossi" not in json.dumps(voci["admin"])
+    assert {k: v for k, v in voci["admin"].items() if k != "motivo_testo"} == {
+        k: v for k, v in voci["dpo"].items() if k != "motivo_testo"
+    }

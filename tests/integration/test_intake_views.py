@@ -19,6 +19,7 @@ from sqlalchemy import select
 from services.intake.projections import (
     RegistriIntake,
     appuntamenti,
+    da_verificare,
     domande,
     istanze,
     metadata,
@@ -739,6 +740,7 @@ def test_a_rebuilt_register_equals_the_incremental_one(
         appuntamenti.name: 2,
         istanze.name: 1,
         sportelli.name: 1,
+        da_verificare.name: 0,  # no codice fiscale to verify here (issue 17)
     }
     projection = RegistriIntake()
     reset(projection, runtime.views)

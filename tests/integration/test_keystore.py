@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, delete, insert, select
 
 from shared.events import CommandContext, Erased, acting, new_person_id
 from shared.events.intake import DomandaRicevuta
 from shared.keys import DistrictKeys
 from shared.ledger.ledger import Ledger
-from shared.persons.keystore import KeyStore, PersonErasedError, person_keys
+from shared.persons.keystore import (
+    IdentitaDiscordante,
+    KeyStore,
+    PersonErasedError,
+    identity_digests,
+    person_keys,
+)
 from tests.support.domain import Sportello
 
 
@@ -129,3 +137,101 @@ def test_a_person_first_seen_without_codice_fiscale_is_recognised_when_bringing_
         data_nascita=born,
     )
     assert namesake != first  # a namesake with another codice fiscale is someone else
+
+
+# -- a codice fiscale links only when the rest agrees (issue 17, decision 0032) ----------
+
+GIUSEPPINA: dict[str, Any] = {
+    "codice_fiscale": "BNCGPP38C52E094R",
+    "nome": "Giuseppina",
+    "cognome": "Bianchi",
+    "data_nascita": date(1938, 3, 12),
+    "sesso": "F",
+    "luogo_nascita": "E094",
+}
+
+
+def test_a_codice_fiscale_links_only_when_every_field_on_both_sides_agrees(
+    keystore: KeyStore,
+) -> None:
+    first = keystore.claim(new_person_id(), **GIUSEPPINA)
+    # the same person, written otherwise (case, accents), or with fewer fields: linked
+    same = {**GIUSEPPINA, "nome": "GIUSEPPINA", "cognome": "bianchi"}
+    assert keystore.claim(new_person_id(), **same) == first
+    assert (
+        keystore.claim(
+            new_person_id(),
+            codice_fiscale=GIUSEPPINA["codice_fiscale"],
+            nome="Giuseppina",
+            cognome="Bianchi",
+        )
+        == first
+    )
+    # a field that disagrees: refused, naming the fields, and nothing indexed
+    with pytest.raises(IdentitaDiscordante) as refused:
+        keystore.claim(
+            new_person_id(), **{**GIUSEPPINA, "nome": "Giuseppa", "data_nascita": date(1838, 3, 12)}
+        )
+    assert refused.value.campi == ("nome", "data_nascita")
+    assert "Giuseppa" not in str(refused.value)
+    assert keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"]) == [first]
+
+
+def test_recorded_apart_a_person_keeps_their_own_id_and_draws_only_their_own(
+    keystore: KeyStore,
+) -> None:
+    first = keystore.claim(new_person_id(), **GIUSEPPINA)
+    giuseppa = {**GIUSEPPINA, "nome": "Giuseppa"}
+    apart = keystore.claim(new_person_id(), **giuseppa, separata=True)
+    assert apart != first
+    assert sorted(keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"])) == sorted(
+        [first, apart]
+    )
+    assert keystore.claim(new_person_id(), **giuseppa) == apart
+    assert keystore.claim(new_person_id(), **GIUSEPPINA) == first
+    with pytest.raises(IdentitaDiscordante) as refused:
+        keystore.claim(new_person_id(), **{**GIUSEPPINA, "nome": "Giusi"})
+    assert refused.value.campi == ("nome",)
+    # linked to the first, the record's id no longer draws anyone
+    keystore.dimentica_identita(apart)
+    assert keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"]) == [first]
+    assert keystore.lookup(apart).key is not None, "its key stays for what it holds"
+    # erasing the first leaves nothing of theirs to compare against
+    keystore.erase(first)
+    assert keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"]) == []
+    with keystore._engines.reader.connect() as connection:
+        assert connection.execute(select(identity_digests)).all() == []
+
+
+def test_a_person_recorded_before_the_digests_is_linked_only_by_name_and_birth_date(
+    keystore: KeyStore,
+) -> None:
+    """Persons recorded before decision 0032 have blind indexes and no field digests."""
+    legacy = new_person_id()
+    keystore.claim(legacy, **GIUSEPPINA)
+    with keystore._engines.writer.begin() as connection:
+        connection.execute(delete(identity_digests))
+    without_birth_date = {**GIUSEPPINA, "data_nascita": None}
+    with pytest.raises(IdentitaDiscordante) as refused:
+        keystore.claim(new_person_id(), **without_birth_date)
+    assert refused.value.campi == ("nome", "cognome", "data_nascita")
+    assert keystore.claim(new_person_id(), **GIUSEPPINA) == legacy
+    # and from then on their fields are kept: a different name is named
+    with pytest.raises(IdentitaDiscordante) as named:
+        keystore.claim(new_person_id(), **{**GIUSEPPINA, "nome": "Giuseppa"})
+    assert named.value.campi == ("nome",)
+
+
+def test_a_rectification_replaces_what_recognises_the_person(keystore: KeyStore) -> None:
+    wrong = keystore.claim(new_person_id(), **{**GIUSEPPINA, "luogo_nascita": None})
+    mario: dict[str, Any] = {
+        "codice_fiscale": "RSSMRA50H15E094V",
+        "nome": "Mario",
+        "cognome": "Rossi",
+        "data_nascita": date(1950, 6, 15),
+        "sesso": "M",
+    }
+    keystore.rettifica(wrong, **mario)
+    assert keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"]) == []
+    assert keystore.claim(new_person_id(), **mario) == wrong
+    assert keystore.claim(new_person_id(), **GIUSEPPINA) != wrong

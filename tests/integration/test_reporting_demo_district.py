@@ -61,8 +61,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     oblio = CliRunner().invoke(
         main,
         [
-            *("persone", "oblio", erased["persona_id"], "--motivo", "richiesta, prot. 1/2025"),
-            *("--base-giuridica", "GDPR_17", "--as", "dpo"),
+            *("persone", "oblio", erased["persona_id"], "--motivo", "RICHIESTA_INTERESSATO"),
+            *("--protocollo", "1/2025", "--base-giuridica", "GDPR_17", "--as", "dpo"),
         ],
         env={**env, "AMBITO_AS_PASSWORD": "demo"},
     )

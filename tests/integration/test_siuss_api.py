@@ -322,7 +322,8 @@ def test_a_malformed_batch_is_a_problem_and_a_malformed_item_spares_the_others(
         headers=headers,
     )
     assert response.status_code == 204
-    assert _posizione(distretto) - prima == 1  # the valid outcome, and only it
+    # the valid outcome, and the malformed item kept for coordinators (decision 0033)
+    assert _posizione(distretto) - prima == 2
 
 
 def test_inps_reads_waas_and_nothing_else_and_users_get_403_there(distretto: Distretto) -> None:

@@ -88,6 +88,7 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
     }
     domanda = _ok(httpx.post(f"{intake}/api/intake/domande", json=body, headers=operatore), 201)
     path = f"{intake}/api/intake/domande/{domanda['id']}"
+    _identity_step(intake, operatore, body, domanda["id"])
 
     def act(suffix: str, payload: dict[str, Any], status: int = 200) -> dict[str, Any]:
         return _ok(httpx.post(f"{path}/{suffix}", json=payload, headers=operatore), status)
@@ -117,6 +118,26 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
 
     history = _ok(httpx.get(f"{path}/storia", headers=headers("intake", "coordinatore")))
     return Outcome(domanda["id"], risorsa_id, closed["posizione"], history["items"])
+
+
+def _identity_step(
+    intake: str, operatore: dict[str, str], body: dict[str, Any], domanda_id: str
+) -> None:
+    """Issue 17: someone else with her codice fiscale (a name of the same code) is refused,
+    naming the field and no value, then recorded apart, flagged, under another person id."""
+    mara = {**body, "persona": {**body["persona"], "nome": "Mara"}}
+    refused = httpx.post(f"{intake}/api/intake/domande", json=mara, headers=operatore)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["campi"] == ["nome"]
+    assert PERSONA["codice_fiscale"] not in refused.text
+    mara["persona"]["codice_fiscale_da_verificare"] = True
+    apart = _ok(httpx.post(f"{intake}/api/intake/domande", json=mara, headers=operatore), 201)
+    people = [
+        _ok(httpx.get(f"{intake}/api/intake/domande/{each}", headers=operatore))["persona"]
+        for each in (domanda_id, apart["id"])
+    ]
+    assert people[0]["persona_id"] != people[1]["persona_id"]
+    assert [p["codice_fiscale_da_verificare"] for p in people] == [False, True]
 
 
 def assert_history(outcome: Outcome) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -88,15 +89,22 @@ def run_reporting_flow(
     assert [v["dati"]["esito"] for v in intervento["verifiche"]] == ["raggiunto"]
     assert cartella["scadenze"] == []  # a closed case owes nothing
 
-    # a colleague of another area is refused, with no data
+    # a colleague of another area is answered exactly as for a case that does not exist
+    # (issue 17: scope never tells an existing case from a missing one)
     other = httpx.get(
         f"{reporting}/casi/{case.caso_id}",
         params=wait,
         headers=headers("reporting", "as.minori"),
         timeout=30,
     )
-    assert other.status_code == 403, other.text
-    assert set(other.json()) == {"detail"}
+    missing = httpx.get(
+        f"{reporting}/casi/{uuid4()}",
+        params=wait,
+        headers=headers("reporting", "as.minori"),
+        timeout=30,
+    )
+    assert other.status_code == missing.status_code == 404, other.text
+    assert other.content == missing.content
 
     # the audit: the same events, both timestamps, actor and legal basis
     audit = _ok(

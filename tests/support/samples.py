@@ -24,6 +24,7 @@ BY_NAME: dict[str, Any] = {
     "comuni": ["E094", "M309"],
     "luogo_nascita": "F205",
     "codice_fiscale": "RSSMRA40A41E094R",
+    "persona_precedente_id": "PERSONAPRECEDENTE000",
     "prestazione": "A2.07",
     "prestazioni": ["A2.07", "A1.04"],
     "finalita": "SPORTELLO",
@@ -34,6 +35,15 @@ BY_NAME: dict[str, Any] = {
     "necessita_interventi_sociali": ["A2.07", "A1.04"],
     "data_prima_segnalazione": "03/2026",
 }
+BY_MODEL: dict[str, dict[str, Any]] = {
+    # a coded reason, a protocol of digits, and no free text: version 2 (decision 0034)
+    "PersonaCancellata": {
+        "motivo": "RICHIESTA_INTERESSATO",
+        "protocollo": "0012345/2026",
+        "motivo_testo": None,
+    },
+}
+"""Fields whose value depends on the event (checked against each other or a code list)."""
 ENVELOPE = frozenset(LedgerEvent.model_fields)
 
 
@@ -46,10 +56,13 @@ def sample_fields(
     model: type[BaseModel], *, person_id: str, skip: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    overrides = BY_MODEL.get(model.__name__, {})
     for name, info in model.model_fields.items():
         if name in skip:
             continue
-        if name == "persona_id":
+        if name in overrides:
+            values[name] = overrides[name]
+        elif name == "persona_id":
             values[name] = person_id
         elif name in BY_NAME:
             values[name] = BY_NAME[name]

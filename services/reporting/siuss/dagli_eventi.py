@@ -221,9 +221,13 @@ def _ente(richiesta: FlussoRichiesto, causa: EventoCaso, contesto: Contesto) -> 
     )
 
 
+PERSONA_DA = frozenset({"CasoAperto", "DatiPersonaRettificati", "PersonaAttribuita"})
+"""The events that say who the case's person is: the latest one holds (decision 0032)."""
+
+
 def _persona(contenuto: Sequence[EventoCaso]) -> dict[str, Any]:
-    apertura = next((e for e in contenuto if e.tipo == "CasoAperto"), None)
-    persona = None if apertura is None else apertura.dati.get("persona")
+    anagrafe = [e for e in contenuto if e.tipo in PERSONA_DA]
+    persona = anagrafe[-1].dati.get("persona") if anagrafe else None
     if not persona:
         raise FlussoNonCostruibile("Beneficiario", "dati anagrafici non registrati nel caso")
     return dict(persona)

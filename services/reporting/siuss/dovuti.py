@@ -86,6 +86,21 @@ esiti = Table(
 ledger, whatever order the topic's partitions deliver them in); its description as
 recorded, still encrypted. A table of its own: an outcome may be read before the flow's
 issuing when a rebuild reads another partition first."""
+esiti_scartati = Table(
+    "reporting_siuss_esiti_scartati",
+    metadata,
+    Column("evento_id", String(36), primary_key=True),
+    Column("ricevuto_il", DateTime(timezone=True), nullable=False),
+    Column("indice", Integer, nullable=False),
+    Column("campo", String(200), nullable=False),
+    Column("motivo", String(200), nullable=False),
+    Column("flusso_id", String(200)),
+    Column("comune", String(4), index=True),
+    Column("posizione", BigInteger, nullable=False, index=True),
+)
+"""INPS's outcomes that could not be read (``EsitoSiussScartato``): the field and the
+reason, for coordinators to review with INPS (decision 0033); the comune only when the
+item names a flow of ours."""
 casi = Table(
     "reporting_siuss_casi",
     metadata,
@@ -142,6 +157,7 @@ class FlussiSiuss:
             "FlussoSiussEmesso",
             "FlussoSiussBloccato",
             "EsitoSiussRicevuto",
+            "EsitoSiussScartato",
         }
     )
     metadata = metadata
@@ -293,6 +309,22 @@ class FlussiSiuss:
 
     def _reporting(self, connection: Connection, event: WireEvent) -> None:
         data = event.data
+        if event.type == "EsitoSiussScartato":
+            connection.execute(
+                dialect_insert(connection, esiti_scartati)
+                .values(
+                    evento_id=str(data["event_id"]),
+                    ricevuto_il=instant(str(data["occurred_at"])),
+                    indice=int(data["indice"]),
+                    campo=data["campo"],
+                    motivo=data["motivo"],
+                    flusso_id=data.get("flusso_id"),
+                    comune=data.get("comune"),
+                    posizione=event.position,
+                )
+                .on_conflict_do_nothing()
+            )
+            return
         if event.type == "EsitoSiussRicevuto":
             valori = {
                 "esito": data["esito"],

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from services.reporting.siuss.errori import FlussoNonCostruibile, FlussoNonDovuto
+from shared.events import testo
 
 TipoFlusso = Literal["PS_PSA_SINA", "SINBA"]
 """The API's ``TipoFlusso`` (and ``FlussoSiussEmesso.tipo``)."""
@@ -113,11 +114,19 @@ def stringa(campo: str, valore: str, *, minimo: int = 1, massimo: int) -> str:
     """A string item within the XSD's lengths; too long or too short is refused, never cut
     (a cut protocol or id would name another record at INPS)."""
     pulito = " ".join(valore.split())
+    _caratteri(campo, pulito)
     if len(pulito) < minimo:
         raise FlussoNonCostruibile(campo, f"almeno {minimo} caratteri")
     if len(pulito) > massimo:
         raise FlussoNonCostruibile(campo, f"al più {massimo} caratteri")
     return pulito
+
+
+def _caratteri(campo: str, valore: str) -> None:
+    """A text stored before the edge refused control characters (decision 0033): lxml would
+    raise on it and fail the whole feed; the flow is blocked instead, naming the item."""
+    if not testo.ammesso(valore):
+        raise FlussoNonCostruibile(campo, "carattere non ammesso in XML (da correggere)")
 
 
 MIN_DENOMINAZIONE: Final = 10
@@ -140,6 +149,7 @@ def nome_persona(campo: str, valore: str) -> str:
     pulito = " ".join(valore.split())
     if not pulito:
         raise FlussoNonCostruibile(campo, "mancante")
+    _caratteri(campo, pulito)
     return pulito[:36].rstrip()
 
 
