@@ -93,7 +93,19 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
     def act(suffix: str, payload: dict[str, Any], status: int = 200) -> dict[str, Any]:
         return _ok(httpx.post(f"{path}/{suffix}", json=payload, headers=operatore), status)
 
-    act("informazioni", {"servizi": ["Assistenza domiciliare (SAD)"]})
+    # a retried act carrying the same Idempotency-Key is recorded once and answered the same
+    retry = {**operatore, "Idempotency-Key": f"e2e-informazioni-{domanda['id']}"}
+    informed = [
+        httpx.post(
+            f"{path}/informazioni",
+            json={"servizi": ["Assistenza domiciliare (SAD)"]},
+            headers=retry,
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in informed] == [200, 200], informed[0].text
+    assert informed[1].content == informed[0].content
+    assert informed[1].headers.get("Idempotent-Replayed") == "true"
     oriented = act(
         "orientamenti", {"risorsa_id": risorsa_id, "motivazione": "Consegna della spesa a casa"}
     )
@@ -117,6 +129,7 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
     assert closed["posizione"] > oriented["posizione"]
 
     history = _ok(httpx.get(f"{path}/storia", headers=headers("intake", "coordinatore")))
+    assert [i["tipo"] for i in history["items"]].count("InformazioniFornite") == 1  # the retry
     return Outcome(domanda["id"], risorsa_id, closed["posizione"], history["items"])
 
 
