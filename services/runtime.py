@@ -360,8 +360,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         # inside metrics and correlation (a replay is timed, as an unmatched route, and
         # gets its own correlation id), outside the bearer check and the app it answers for
         authenticator: Authenticator = app.state.authenticator
+        # break-glass is a read by POST: each retry is read, authorised and recorded again
         install_idempotency(
-            app, runtime.idempotency, lambda token: caller_key(authenticator.principal(token))
+            app,
+            runtime.idempotency,
+            lambda token: caller_key(authenticator.principal(token)),
+            reads=(),
         )
     install_metrics(app)
     app.add_middleware(CorrelationMiddleware)

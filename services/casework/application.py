@@ -663,6 +663,7 @@ class CaseworkApplication(LedgerApplication):
         def change(caso: Caso, autore: str) -> None:
             if self.keystore.is_erased(caso.persona_id):
                 raise PersonErasedError(caso.persona_id)
+            self.keystore.verifica_rettifica(caso.persona_id, persona.codice_fiscale)
             profilo = profilo_statistico(persona, caso.comune, caso.profilo.area, caso.created_on)
             caso.rettifica_persona(autore, dati_persona(persona), profilo, motivo)
             corretta[:] = [caso.persona_id]

@@ -405,6 +405,7 @@ class IntakeApplication(LedgerApplication):
         def change(domanda: Domanda) -> None:
             if self.keystore.is_erased(domanda.persona_id):
                 raise PersonErasedError(domanda.persona_id)
+            self.keystore.verifica_rettifica(domanda.persona_id, persona.codice_fiscale)
             profilo = profilo_statistico(
                 persona, domanda.comune, domanda.area_utenza, domanda.created_on
             )

@@ -29,6 +29,8 @@ from shared.web.context import correlation_id
 from shared.web.paging import Attendi, Limit, Offset, attendi, next_link
 
 PREFIX = "/api/reporting"
+ACCESSO_EMERGENZA_PATH = f"{PREFIX}/casi/{{caso_id}}/accesso-emergenza"
+"""A read by ``POST``: never answered from the ``Idempotency-Key`` store (decision 0035)."""
 
 Finalita = Annotated[
     FinalitaDichiarata | None,
@@ -138,7 +140,7 @@ def router(
             next=next_link(request, page),
         )
 
-    @api.post("/casi/{caso_id}/accesso-emergenza", response_model=CartellaOut)
+    @api.post(ACCESSO_EMERGENZA_PATH.removeprefix(PREFIX), response_model=CartellaOut)
     def accesso_emergenza(
         caso_id: UUID,
         body: AccessoEmergenzaIn,

@@ -27,9 +27,9 @@ class Scelta:
 
     def dopo(self, keystore: KeyStore) -> None:
         """Once recorded: the id a linked record leaves no longer draws returning people
-        (they are the person it was linked to)."""
+        (they are the person it was linked to), and is erased with that person."""
         if self.esito == "collegata":
-            keystore.dimentica_identita(self.precedente)
+            keystore.collega(self.precedente, self.persona_id)
 
 
 def attribuzione(

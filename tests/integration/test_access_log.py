@@ -383,3 +383,31 @@ def test_a_reader_lists_its_own_read_by_the_position_of_the_ledger_that_recorded
         "admin", "/api/reporting/accessi", registro="reporting", attendi_posizione=testa + 10**6
     )
     assert oltre.status_code == 503
+
+
+def test_a_break_glass_read_retried_with_an_idempotency_key_is_read_and_recorded_again(
+    distretto: Distretto,
+) -> None:
+    """Break-glass is a read by POST: the key store never answers it (it would serve a case
+    file with no recorded read, no new authorisation, even after an erasure)."""
+    d = distretto
+    caso = _casi_assegnati(d)[-1]
+    estraneo = d.fuori_ambito(caso.area_utenza)
+    path = f"/api/reporting/casi/{caso.caso_id}/accesso-emergenza"
+    headers = {**bearer(d.tokens[estraneo]), "Idempotency-Key": "emergenza-0001"}
+    body = {"motivo": "Segnalazione urgente del pronto soccorso"}
+
+    def letture() -> int:
+        d.aggiorna()
+        return sum(
+            item["finalita"] == "EMERGENZA" and item["utente"] == estraneo
+            for item in d.accessi_del_caso("coordinatore", caso.caso_id)
+        )
+
+    prima = letture()
+    first = d.client.post(path, json=body, headers=headers)
+    again = d.client.post(path, json=body, headers=headers)
+
+    assert first.status_code == again.status_code == 200, again.text
+    assert "Idempotent-Replayed" not in again.headers
+    assert letture() - prima == 2

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 
 from services.runtime import Runtime, create_app
 from shared.events import intake as events
-from shared.web.idempotency_store import IdempotencyStore
+from shared.web.idempotency_store import LEASE_SECONDS, IdempotencyStore, Reservation
 from tests.conftest import DatabaseFactory
+from tests.support.postgres import create_database
 from tests.support.runtime import CONTRACT_BODY, bearer, open_demo_runtime, token
 
 DOMANDE = "/api/intake/domande"
@@ -158,6 +161,10 @@ def test_the_openapi_documents_the_header_on_commands_only(client: TestClient) -
     assert "Idempotency-Key" in names(paths["/waas/v1/esiti"]["post"])
     assert "Idempotency-Key" not in names(paths["/api/intake/domande/{domanda_id}"]["get"])
     assert "Idempotency-Key" not in names(paths["/api/auth/token"]["post"])
+    # break-glass is a read by POST: the header is ignored there, and says so
+    emergenza = paths["/api/reporting/casi/{caso_id}/accesso-emergenza"]["post"]
+    assert "Idempotency-Key" not in names(emergenza)
+    assert "`Idempotency-Key` è ignorato" in emergenza["description"]
 
 
 def test_two_processes_sharing_the_store_run_a_key_once(database_url: DatabaseFactory) -> None:
@@ -191,3 +198,35 @@ def test_two_processes_sharing_the_store_run_a_key_once(database_url: DatabaseFa
     finally:
         for store in stores:
             store.close()
+
+
+@pytest.mark.postgres
+def test_two_processes_taking_over_one_abandoned_reservation_run_it_once(
+    postgres_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both processes read the abandoned row (lease over); the other one's takeover commits
+    between this one's read and its update, which then matches no row: before the fix both
+    answered "reserved" and ran the request."""
+    url = create_database(postgres_admin_url, "idem")
+    now = [time.time()]
+    first, other = (IdempotencyStore(url, b"k" * 32, clock=lambda: now[0]) for _ in range(2))
+    request = b"POST /x {}"
+    try:
+        first.reserve("user:operatore", "k-1", request)  # its process dies
+        now[0] += LEASE_SECONDS + 1
+        won: list[Reservation] = []
+        take_over = first._take_over
+
+        def other_process_first(connection: Connection, *arguments: Any) -> Reservation:
+            # its own connection and transaction: this one holds no lock on the row yet
+            won.append(other.reserve("user:operatore", "k-1", request))
+            return take_over(connection, *arguments)
+
+        monkeypatch.setattr(first, "_take_over", other_process_first)
+        lost = first.reserve("user:operatore", "k-1", request)
+
+        assert [reservation.state for reservation in won] == ["reserved"]
+        assert lost.state == "in_progress"
+    finally:
+        first.close()
+        other.close()

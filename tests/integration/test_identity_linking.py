@@ -250,7 +250,8 @@ def test_a_flagged_record_is_linked_by_the_coordinatore(district: District) -> N
     flagged = district.domanda({**GIUSEPPINA, "codice_fiscale_da_verificare": True})
     assert flagged.status_code == 201, flagged.text
     apart = str(flagged.json()["id"])
-    assert district.persona(apart)["persona_id"] != giuseppina
+    own_id = district.persona(apart)["persona_id"]
+    assert own_id != giuseppina
 
     linked = district.post(
         f"{API}/domande/{apart}/attribuzione-persona",
@@ -260,6 +261,11 @@ def test_a_flagged_record_is_linked_by_the_coordinatore(district: District) -> N
     assert linked.status_code == 200, linked.text
     assert district.persona(apart)["persona_id"] == giuseppina
     assert district.precedenti(apart, linked.json()["posizione"]) == {first}
+    # her erasure reaches what was first recorded under the linked record's own id
+    keystore = district.runtime.district.keystore
+    keystore.erase(giuseppina)
+    assert keystore.is_erased(own_id)
+    assert keystore.lookup(own_id).key is None
 
 
 def test_a_wrongly_linked_request_is_split(district: District) -> None:
@@ -334,6 +340,16 @@ def test_rectification_is_an_event_and_the_reads_follow(district: District) -> N
         {"persona": {**GIUSEPPINA, "nome": "Mario"}, "motivo": "Nome"},
     )
     assert refused.status_code == 422
+    # nor does a correction take a codice fiscale another live person holds: it would draw
+    # his returning requests to her record
+    district.registrata(MARIO)
+    taken = district.post(
+        f"{API}/domande/{first}/rettifica-persona", {"persona": MARIO, "motivo": "Codice"}
+    )
+    assert taken.status_code == 409, taken.text
+    assert taken.json()["campi"] == ["codice_fiscale"]
+    assert MARIO["codice_fiscale"] not in taken.text
+    assert district.persona(first)["codice_fiscale"] == CF
 
 
 def test_a_case_opened_with_a_flagged_person_is_listed_and_decided(district: District) -> None:

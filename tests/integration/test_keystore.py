@@ -15,6 +15,7 @@ from shared.events.intake import DomandaRicevuta
 from shared.keys import DistrictKeys
 from shared.ledger.ledger import Ledger
 from shared.persons.keystore import (
+    CodiceFiscaleAltrui,
     IdentitaDiscordante,
     KeyStore,
     PersonErasedError,
@@ -193,33 +194,56 @@ def test_recorded_apart_a_person_keeps_their_own_id_and_draws_only_their_own(
         keystore.claim(new_person_id(), **{**GIUSEPPINA, "nome": "Giusi"})
     assert refused.value.campi == ("nome",)
     # linked to the first, the record's id no longer draws anyone
-    keystore.dimentica_identita(apart)
+    keystore.collega(apart, first)
     assert keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"]) == [first]
     assert keystore.lookup(apart).key is not None, "its key stays for what it holds"
-    # erasing the first leaves nothing of theirs to compare against
+    # erasing the first erases what was written under the linked id too, and leaves nothing
+    # of theirs to compare against
     keystore.erase(first)
+    assert keystore.is_erased(apart)
+    assert keystore.lookup(apart).key is None
     assert keystore.find_by_codice_fiscale(GIUSEPPINA["codice_fiscale"]) == []
     with keystore._engines.reader.connect() as connection:
         assert connection.execute(select(identity_digests)).all() == []
 
 
-def test_a_person_recorded_before_the_digests_is_linked_only_by_name_and_birth_date(
+def test_a_person_recorded_before_the_digests_is_never_linked_automatically(
     keystore: KeyStore,
 ) -> None:
-    """Persons recorded before decision 0032 have blind indexes and no field digests."""
+    """Persons recorded before decision 0032 have blind indexes and no field digests; their
+    name-and-birth index may be a wrongly linked claimant's (the old silent link wrote it onto
+    the holder), so neither it nor the codice fiscale links anyone to them any more: by
+    codice fiscale a 409 for the coordinatore's decision, by name a new person."""
     legacy = new_person_id()
     keystore.claim(legacy, **GIUSEPPINA)
+    # the old code's silent link: Mario, sent with her codice fiscale, left his name on her
+    mario_on_her = {**GIUSEPPINA, "nome": "Mario", "cognome": "Rossi", "sesso": "M"}
+    keystore.remember(legacy, **{k: mario_on_her[k] for k in ("nome", "cognome", "data_nascita")})
     with keystore._engines.writer.begin() as connection:
         connection.execute(delete(identity_digests))
-    without_birth_date = {**GIUSEPPINA, "data_nascita": None}
-    with pytest.raises(IdentitaDiscordante) as refused:
-        keystore.claim(new_person_id(), **without_birth_date)
-    assert refused.value.campi == ("nome", "cognome", "data_nascita")
-    assert keystore.claim(new_person_id(), **GIUSEPPINA) == legacy
-    # and from then on their fields are kept: a different name is named
-    with pytest.raises(IdentitaDiscordante) as named:
-        keystore.claim(new_person_id(), **{**GIUSEPPINA, "nome": "Giuseppa"})
-    assert named.value.campi == ("nome",)
+    for claimant in (GIUSEPPINA, {**GIUSEPPINA, "data_nascita": None}):
+        with pytest.raises(IdentitaDiscordante) as refused:
+            keystore.claim(new_person_id(), **claimant)
+        assert refused.value.campi == ("nome", "cognome", "data_nascita")
+    without_code = {**mario_on_her, "codice_fiscale": None, "luogo_nascita": None}
+    assert keystore.claim(new_person_id(), **without_code) != legacy
+    her_name_only = {**GIUSEPPINA, "codice_fiscale": None}
+    assert keystore.claim(new_person_id(), **her_name_only) != legacy
+
+
+def test_a_rectification_never_takes_another_live_person_s_codice_fiscale(
+    keystore: KeyStore,
+) -> None:
+    giuseppina = keystore.claim(new_person_id(), **GIUSEPPINA)
+    other = keystore.claim(
+        new_person_id(), nome="Anna", cognome="Verdi", data_nascita=date(1960, 1, 1)
+    )
+    with pytest.raises(CodiceFiscaleAltrui):
+        keystore.verifica_rettifica(other, GIUSEPPINA["codice_fiscale"])
+    keystore.verifica_rettifica(giuseppina, GIUSEPPINA["codice_fiscale"])  # her own: fine
+    keystore.verifica_rettifica(other, None)
+    apart = keystore.claim(new_person_id(), **GIUSEPPINA, separata=True)
+    keystore.verifica_rettifica(apart, GIUSEPPINA["codice_fiscale"])  # kept apart: holds it
 
 
 def test_a_rectification_replaces_what_recognises_the_person(keystore: KeyStore) -> None:

@@ -326,6 +326,22 @@ def test_a_malformed_batch_is_a_problem_and_a_malformed_item_spares_the_others(
     assert _posizione(distretto) - prima == 2
 
 
+def test_json_nested_too_deep_is_a_400_not_a_500(distretto: Distretto) -> None:
+    """Under the 64 KiB body limit, 60,000 open brackets made ``json.loads`` raise
+    ``RecursionError``: a 500 on ``POST /waas/v1/esiti``. FastAPI's own body parsing, on
+    every other JSON endpoint, answers 400."""
+    profondo = b"[" * 60_000
+    headers = {**distretto.inps, "Content-Type": "application/json"}
+    esiti = distretto.client.post("/waas/v1/esiti", content=profondo, headers=headers)
+    assert esiti.status_code == 400, esiti.text
+    assert esiti.headers["content-type"].startswith("application/problem+json")
+    assert esiti.json()["detail"] == "corpo: non è JSON UTF-8 valido"
+
+    operatore = {**bearer(token(distretto.client, "operatore")), "Content-Type": "application/json"}
+    domande = distretto.client.post("/api/intake/domande", content=profondo, headers=operatore)
+    assert domande.status_code == 400, domande.text
+
+
 def test_inps_reads_waas_and_nothing_else_and_users_get_403_there(distretto: Distretto) -> None:
     app = distretto.app
     percorsi = sorted(

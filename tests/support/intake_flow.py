@@ -88,7 +88,7 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
     }
     domanda = _ok(httpx.post(f"{intake}/api/intake/domande", json=body, headers=operatore), 201)
     path = f"{intake}/api/intake/domande/{domanda['id']}"
-    _identity_step(intake, operatore, body, domanda["id"])
+    _identity_step(intake, operatore, headers("intake", "coordinatore"), body, domanda["id"])
 
     def act(suffix: str, payload: dict[str, Any], status: int = 200) -> dict[str, Any]:
         return _ok(httpx.post(f"{path}/{suffix}", json=payload, headers=operatore), status)
@@ -129,15 +129,19 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
     assert closed["posizione"] > oriented["posizione"]
 
     history = _ok(httpx.get(f"{path}/storia", headers=headers("intake", "coordinatore")))
-    assert [i["tipo"] for i in history["items"]].count("InformazioniFornite") == 1  # the retry
     return Outcome(domanda["id"], risorsa_id, closed["posizione"], history["items"])
 
 
 def _identity_step(
-    intake: str, operatore: dict[str, str], body: dict[str, Any], domanda_id: str
+    intake: str,
+    operatore: dict[str, str],
+    coordinatore: dict[str, str],
+    body: dict[str, Any],
+    domanda_id: str,
 ) -> None:
     """Issue 17: someone else with her codice fiscale (a name of the same code) is refused,
-    naming the field and no value, then recorded apart, flagged, under another person id."""
+    naming the field and no value, then recorded apart, flagged, under another person id;
+    the coordinatore finds the record among those to verify and keeps it apart, once."""
     mara = {**body, "persona": {**body["persona"], "nome": "Mara"}}
     refused = httpx.post(f"{intake}/api/intake/domande", json=mara, headers=operatore)
     assert refused.status_code == 409, refused.text
@@ -151,6 +155,35 @@ def _identity_step(
     ]
     assert people[0]["persona_id"] != people[1]["persona_id"]
     assert [p["codice_fiscale_da_verificare"] for p in people] == [False, True]
+    listed = _ok(
+        httpx.get(
+            f"{intake}/api/intake/persone-da-verificare",
+            params={"attendi_posizione": apart["posizione"]},
+            headers=coordinatore,
+        )
+    )["items"]
+    assert apart["id"] in {item["id"] for item in listed}
+    decision = {"esito": "distinta", "motivo": "Documento d'identità visto allo sportello"}
+    decided = httpx.post(
+        f"{intake}/api/intake/domande/{apart['id']}/attribuzione-persona",
+        json=decision,
+        headers=coordinatore,
+    )
+    assert decided.status_code == 200, decided.text
+    again = httpx.post(
+        f"{intake}/api/intake/domande/{apart['id']}/attribuzione-persona",
+        json=decision,
+        headers=coordinatore,
+    )
+    assert again.status_code == 409, again.text  # decided once
+    after = _ok(
+        httpx.get(
+            f"{intake}/api/intake/persone-da-verificare",
+            params={"attendi_posizione": decided.json()["posizione"]},
+            headers=coordinatore,
+        )
+    )["items"]
+    assert apart["id"] not in {item["id"] for item in after}
 
 
 def assert_history(outcome: Outcome) -> None:
