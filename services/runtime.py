@@ -365,7 +365,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             app,
             runtime.idempotency,
             lambda token: caller_key(authenticator.principal(token)),
-            reads=(),
+            reads={reporting_cartella_api.ACCESSO_EMERGENZA_PATH},
         )
     install_metrics(app)
     app.add_middleware(CorrelationMiddleware)

@@ -178,7 +178,7 @@ def waas_router(trasmissione: TrasmissioneSiuss) -> APIRouter:
             corpo = ElencoEsitiIn.model_validate(json.loads(await request.body()))
         except ValidationError as error:
             return problem(400, "Richiesta non valida", _primo_errore(error))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
             return problem(400, "Richiesta non valida", "corpo: non è JSON UTF-8 valido")
         esiti: list[EsitoNotificato] = []
         scartati: list[EsitoIlleggibile] = []

@@ -51,9 +51,13 @@ def attribuzione(
             raise FieldError(("body", "persona"), "obbligatoria per separare la registrazione")
         if persona_id is not None:
             raise FieldError(("body", "persona_id"), "solo per collegare a una persona nota")
-        nuova = keystore.claim(
-            new_person_id(), **identita_di(persona), separata=persona.codice_fiscale_da_verificare
-        )
+        if persona.codice_fiscale_da_verificare:
+            # the coordinatore's own decision would come back to them as a record to verify
+            raise FieldError(
+                ("body", "persona", "codice_fiscale_da_verificare"),
+                "una separazione indica i dati verificati della persona",
+            )
+        nuova = keystore.claim(new_person_id(), **identita_di(persona))
         if nuova == attuale_id:
             raise Conflict("i dati indicati sono quelli della persona a cui è già attribuita")
         return Scelta(esito, nuova, persona, attuale_id)

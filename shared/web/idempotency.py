@@ -146,9 +146,7 @@ class IdempotencyMiddleware:
         self._in_flight = _InFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not covered(
-            scope["method"], scope["path"], self.excluded
-        ):
+        if scope["type"] != "http" or not covered(scope["method"], scope["path"], self.excluded):
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = scope.get("headers") or []
@@ -245,7 +243,7 @@ class IdempotencyMiddleware:
         status = int(start["status"])
         with anyio.CancelScope(shield=True):
             try:
-                if 200 <= status < 300 or status in (400, 422):
+                if 200 <= status < 300:
                     kept = _kept_headers(start.get("headers") or [])
                     await anyio.to_thread.run_sync(
                         self.store.complete, caller, key, owner, status, kept, answer

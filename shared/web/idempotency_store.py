@@ -252,7 +252,7 @@ class IdempotencyStore:
             .values(owner=owner, created_at=now)
             .returning(idempotency_keys.c.owner)  # as the insert: the row taken, not a rowcount
         ).first()
-        if taken is None and False:
+        if taken is None:
             return Reservation("in_progress")
         return Reservation("reserved", owner)
 

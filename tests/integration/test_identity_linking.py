@@ -286,6 +286,19 @@ def test_a_wrongly_linked_request_is_split(district: District) -> None:
         "coordinatore",
     )
     assert back_to_her.status_code == 409, "the split goes to another person"
+    unverified = district.post(
+        f"{API}/domande/{wrong}/attribuzione-persona",
+        {
+            "esito": "separata",
+            "motivo": "Codice fiscale altrui",
+            "persona": {**MARIO, "codice_fiscale_da_verificare": True},
+        },
+        "coordinatore",
+    )
+    assert unverified.status_code == 422, "a split gives verified data"
+    assert [e["campo"] for e in unverified.json()["errori"]] == [
+        "body.persona.codice_fiscale_da_verificare"
+    ]
     split = district.post(
         f"{API}/domande/{wrong}/attribuzione-persona",
         {"esito": "separata", "motivo": "Codice fiscale altrui", "persona": MARIO},
