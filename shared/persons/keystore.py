@@ -246,13 +246,8 @@ class KeyStore:
     ) -> None:
         """Records the blind indexes by which this person will be recognised, and the keyed
         digests of their identifying fields."""
-        digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
-        valori = valori_identificativi(
-            nome=nome,
-            cognome=cognome,
-            data_nascita=data_nascita,
-            sesso=sesso,
-            luogo_nascita=luogo_nascita,
+        digests, valori = self._identificativi(
+            codice_fiscale, nome, cognome, data_nascita, sesso, luogo_nascita
         )
         if digests or valori:
             retry_when_busy(
@@ -281,13 +276,8 @@ class KeyStore:
         fields that disagree and nothing is written. ``separata`` records ``candidate`` apart
         all the same (a record flagged "codice fiscale da verificare"). By name and birth
         date only a single match counts (homonyms are never merged by guess)."""
-        digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
-        valori = valori_identificativi(
-            nome=nome,
-            cognome=cognome,
-            data_nascita=data_nascita,
-            sesso=sesso,
-            luogo_nascita=luogo_nascita,
+        digests, valori = self._identificativi(
+            codice_fiscale, nome, cognome, data_nascita, sesso, luogo_nascita
         )
         if not digests:
             return candidate
@@ -309,13 +299,8 @@ class KeyStore:
         """The person's data as rectified (GDPR art. 16) replaces what recognised them: their
         blind indexes and field digests are those of the corrected data from now on (a wrong
         codice fiscale no longer draws its rightful holder to them)."""
-        digests = self._digests(codice_fiscale, nome, cognome, data_nascita)
-        valori = valori_identificativi(
-            nome=nome,
-            cognome=cognome,
-            data_nascita=data_nascita,
-            sesso=sesso,
-            luogo_nascita=luogo_nascita,
+        digests, valori = self._identificativi(
+            codice_fiscale, nome, cognome, data_nascita, sesso, luogo_nascita
         )
 
         retry_when_busy(
@@ -369,6 +354,26 @@ class KeyStore:
         connection.execute(
             delete(identity_digests).where(identity_digests.c.person_id == person_id)
         )
+
+    def _identificativi(
+        self,
+        codice_fiscale: str | None,
+        nome: str | None,
+        cognome: str | None,
+        data_nascita: date | None,
+        sesso: str | None,
+        luogo_nascita: str | None,
+    ) -> tuple[list[tuple[str, bytes]], Mapping[str, str]]:
+        """What recognises a person (their blind indexes) and what is compared field by
+        field (their identifying values, normalised), from the same data."""
+        valori = valori_identificativi(
+            nome=nome,
+            cognome=cognome,
+            data_nascita=data_nascita,
+            sesso=sesso,
+            luogo_nascita=luogo_nascita,
+        )
+        return self._digests(codice_fiscale, nome, cognome, data_nascita), valori
 
     def _digests(
         self,
