@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 DEMO_DIR ?= ambito-demo
+## pytest-xdist workers: one per core by default (the run's servers and demo are shared).
+WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope --no-loadscope-reorder
 
-.PHONY: venv run test lint typecheck unit steady bench postgres kafka clean
+.PHONY: venv run test lint typecheck unit integration e2e steady bench postgres kafka clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,18 +37,28 @@ typecheck: venv
 	$(BIN)/mypy
 
 ## The whole suite: lint, types, unit, integration and end-to-end tests on SQLite, a real
-## PostgreSQL and a real Kafka broker; then the projections rebuild benchmark as a smoke test
-## (it exits non-zero when the rebuilt read models do not hold what it generated).
+## PostgreSQL and a real Kafka broker, with line and branch coverage held to its floor
+## (pyproject.toml, [tool.ambito.coverage-floor]); then the projections rebuild benchmark
+## as a smoke test (it exits non-zero when the rebuilt read models do not hold what it
+## generated).
 test: venv postgres kafka lint typecheck
-	$(BIN)/pytest
+	$(PYTEST) --cov --cov-report=term:skip-covered --cov-report=json:coverage.json
+	$(BIN)/python -m tests.support.coverage_floor coverage.json
 	$(BIN)/python -m bench.projections --events 10000
 
+## One level at a time (markers set by tests/conftest.py from where a test lives).
 unit: venv
-	$(BIN)/pytest tests/unit
+	$(PYTEST) -m unit tests/unit
 
-## The tests that once raced on read-your-writes, five times in a row with two CPU-bound
-## processes beside them (outside `make test`: several minutes).
-steady: venv
+integration: venv postgres kafka
+	$(PYTEST) -m integration tests/integration
+
+e2e: venv postgres kafka
+	$(PYTEST) -m e2e tests/e2e
+
+## The integration and end-to-end levels five times in a row with two CPU-bound processes
+## beside them: every run must pass (outside `make test`: about an hour on 2 cores).
+steady: venv postgres kafka
 	tests/steady/run.sh 5
 
 ## Benchmarks: ledger throughput, relay, the network map, the projections rebuild (ratios
@@ -58,4 +71,4 @@ bench: venv postgres kafka
 	$(BIN)/python -m bench.projections --backend postgres
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage coverage.json

@@ -38,6 +38,8 @@ from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, run_cli
 from tests.support.siuss_flow import run_siuss_flow
 
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
+
 
 @pytest.fixture
 def district(tmp_path: Path, postgres_admin_url: str, kafka_bootstrap: str) -> Iterator[District]:

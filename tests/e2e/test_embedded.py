@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.casework_flow import (
     assert_case_history,
     interventions_on_the_map,
     run_casework_flow,
 )
+from tests.support.demo_district import copy_demo_district
 from tests.support.intake_flow import (
     assert_history,
     new_resource,
@@ -27,6 +29,8 @@ from tests.support.intake_flow import (
 from tests.support.reporting_flow import observatory_figures, run_reporting_flow
 from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer, server
 from tests.support.siuss_flow import run_siuss_flow
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
 
 
 def _token(base_url: str, username: str) -> dict[str, str]:
@@ -70,9 +74,12 @@ def test_serve_demo_records_a_request_and_reads_it_back(tmp_path: Path) -> None:
     assert _verify(process).returncode == 0
 
 
-def test_serve_demo_keeps_the_network_directory_and_its_map(tmp_path: Path) -> None:
+def test_serve_demo_keeps_the_network_directory_and_its_map(
+    tmp_path: Path, demo_district_template: Path
+) -> None:
     """The network issue's flow: the demo network, a request that shows a gap in the map, a
     resource that fills it, a collaboration that links it, a dismissal that retires it."""
+    copy_demo_district(demo_district_template, tmp_path)  # the run's demo, as served
     with server(tmp_path) as process:
         process.start(demo=True)
         planner = _token(process.url, "ufficio.piano")
@@ -143,6 +150,7 @@ def test_serve_demo_keeps_the_network_directory_and_its_map(tmp_path: Path) -> N
 
 def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
     tmp_path: Path,
+    demo_district_template: Path,
 ) -> None:
     """The intake issue's flow (tests/support/intake_flow.py), then the casework issue's on
     the case its hand-over opened (tests/support/casework_flow.py), on the embedded server:
@@ -150,6 +158,7 @@ def test_serve_demo_runs_a_request_from_the_segretariato_to_a_closed_case(
     (tests/support/reporting_flow.py): the case's cartella, audit and reads, caseloads and
     the observatory; then the SIUSS issue's (tests/support/siuss_flow.py): INPS reads the
     case's flows and notifies its outcomes."""
+    copy_demo_district(demo_district_template, tmp_path)  # the run's demo, as served
     with server(tmp_path) as process:
         process.start(demo=True)
 
@@ -187,11 +196,14 @@ def _gaps(client: httpx.Client, comune: str, area: str, timeout: float = 20) -> 
         time.sleep(0.2)
 
 
-def test_a_killed_server_loses_no_acknowledged_request(tmp_path: Path) -> None:
+def test_a_killed_server_loses_no_acknowledged_request(
+    tmp_path: Path, demo_district_template: Path
+) -> None:
     acknowledged: list[tuple[str, int]] = []
     lock = threading.Lock()
     stop = threading.Event()
 
+    copy_demo_district(demo_district_template, tmp_path)  # the run's demo, as served
     with server(tmp_path) as process:
         process.start(demo=True)
         operatore = _token(process.url, "operatore")

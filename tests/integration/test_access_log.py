@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -19,12 +20,13 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.cli import _create_demo, main
+from services.cli import main
 from services.reporting.cartella import casi
 from services.runtime import Runtime, create_app, open_runtime
 from shared.identity.demo import DEMO_USERS
 from shared.settings import Settings
-from tests.support.runtime import bearer, demo_settings, token
+from tests.support.demo_district import copy_demo_district
+from tests.support.runtime import bearer, token
 
 SERVIZI = ("intake", "casework", "network", "reporting")
 COORD_ALTRO = "coord.altro"
@@ -104,9 +106,10 @@ class Distretto:
 
 
 @pytest.fixture(scope="module")
-def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
-    settings = demo_settings(tmp_path_factory.mktemp("accessi"))
-    assert _create_demo(settings)
+def distretto(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[Distretto]:
+    settings = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("accessi"))
     runtime = open_runtime(settings)
     app = create_app(runtime)
     with TestClient(app) as client:

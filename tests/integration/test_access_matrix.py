@@ -12,6 +12,7 @@ import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -22,13 +23,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.casework.projections import professionisti
-from services.cli import _create_demo
 from services.runtime import Runtime, create_app, open_runtime
 from shared.events.access import DatiPersonaliLetti
 from shared.identity.models import Role
 from shared.settings import SERVICES
+from tests.support.demo_district import copy_demo_district
 from tests.support.personal_data import demo_persons
-from tests.support.runtime import bearer, demo_settings, token
+from tests.support.runtime import bearer, token
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
 
 OP, AS, C, U, A, P, D, INPS = (
     "operatore",
@@ -40,6 +43,7 @@ OP, AS, C, U, A, P, D, INPS = (
     "dpo",
     "inps",
 )
+
 UTENTI = {
     "as.altrove": AS,  # a comune the case is not in, every area (added by the fixture)
     "coord.altrove": C,  # the coordinatore of that comune only
@@ -231,9 +235,10 @@ def _primo(client: TestClient, path: str, headers: dict[str, str], chiave: str =
 
 
 @pytest.fixture(scope="module")
-def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
-    settings = demo_settings(tmp_path_factory.mktemp("matrice"))
-    assert _create_demo(settings)
+def distretto(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[Distretto]:
+    settings = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("matrice"))
     runtime = open_runtime(settings)
     _utenti_di_un_comune(runtime)
     app = create_app(runtime)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from services.runtime import create_app, open_runtime
 from tests.support.postgres import free_port
 from tests.support.runtime import CONTRACT_BODY, bearer, demo_settings, token
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
 
 
 def test_intake_records_requests_while_the_broker_is_down(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,9 +27,9 @@ NOME, COGNOME, BISOGNO = "Ermenegilda", "Zappacosta", "Vive sola al terzo piano"
 
 
 @pytest.fixture
-def stream() -> str:
+def stream(topic_prefix: str) -> str:
     """A ledger (and topic) name of its own for each test, on the shared broker."""
-    return f"t{uuid.uuid4().hex[:10]}"
+    return topic_prefix
 
 
 class Projection(DomandePerComuneArea):

@@ -1905,7 +1905,9 @@ INVALID: list[Any] = [
     _act("interventi", "body.protocollo_domanda", SECRET * 3, protocollo_domanda=SECRET * 3),
     _act("interventi", "body.prova_mezzi", None, prova_mezzi="si"),
     _act("interventi", "body.risorsa_id", SECRET, risorsa_id=SECRET),
-    _act("interventi", "body.risorsa_id", None, risorsa_id=str(uuid4())),
+    _act(
+        "interventi", "body.risorsa_id", None, risorsa_id="5e1d0f2a-0000-4000-8000-00000000dead"
+    ),  # no such resource
     _act("questionari", "body.risposte.0", None, risposte=[9]),
     _act("questionari", "body.risposte.1", None, risposte=[3, 0]),
     _act("questionari", "body.risposte.0", None, risposte=["5"]),

@@ -43,6 +43,7 @@ from shared.events import casework as ev
 from shared.events.envelope import LedgerEvent
 from shared.identity.demo import ALL_COMUNI, DEMO_USERS
 from shared.projections.runner import ProjectionRunner
+from tests.support.demo_district import copy_demo_district
 from tests.support.runtime import demo_settings
 
 ROME = ZoneInfo("Europe/Rome")
@@ -83,11 +84,12 @@ def _catch_up(runtime: Runtime) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[Runtime]:
     """A fresh demo district as ``ambito demo`` builds it (network, intake, the hand-over
     policy, casework), opened again with its read models caught up."""
-    settings = demo_settings(tmp_path_factory.mktemp("demo"))
-    assert _create_demo(settings)
+    settings = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("demo"))
     runtime = open_runtime(settings)
     _catch_up(runtime)
     yield runtime

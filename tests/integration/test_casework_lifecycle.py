@@ -15,7 +15,6 @@ Beside it, over the same API: a court report is refused without a legal basis of
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,12 +28,11 @@ from fastapi.testclient import TestClient
 
 from services.runtime import Runtime, create_app
 from shared.ledger.ledger import Ledger
-from tests.support.runtime import CONTRACT_BODY, bearer, open_demo_runtime, token
+from tests.support.runtime import CONTRACT_BODY, bearer, open_demo_runtime, settle, token
 
 ROME = ZoneInfo("Europe/Rome")
 CASEWORK = "/api/casework"
 STEP = timedelta(minutes=3)
-POLL_SECONDS = 30.0
 
 
 @dataclass
@@ -97,18 +95,17 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(ROME).date().isoformat()
 
 
-def _waiting_case(client: TestClient, headers: dict[str, str], domanda_id: str) -> dict[str, Any]:
-    """The case the hand-over policy opened, once the coordinator's queue shows it."""
-    deadline = time.monotonic() + POLL_SECONDS
-    while True:
-        page = _ok(client.get(f"{CASEWORK}/casi/in-attesa", headers=headers))
-        found: list[dict[str, Any]] = [
-            item for item in page["items"] if item["domanda_id"] == domanda_id
-        ]
-        if found:
-            return found[0]
-        assert time.monotonic() < deadline, "the hand-over opened no case in time"
-        time.sleep(0.1)
+def _waiting_case(
+    client: TestClient, runtime: Runtime, headers: dict[str, str], domanda_id: str
+) -> dict[str, Any]:
+    """The case the hand-over policy opened, once the policy and the queue have caught up."""
+    settle(runtime)
+    page = _ok(client.get(f"{CASEWORK}/casi/in-attesa", headers=headers))
+    found: list[dict[str, Any]] = [
+        item for item in page["items"] if item["domanda_id"] == domanda_id
+    ]
+    assert found, "the hand-over opened no case"
+    return found[0]
 
 
 def _ledger_events(ledger: Ledger, aggregate_id: UUID) -> list[Any]:
@@ -156,7 +153,7 @@ def _lifecycle(client: TestClient, runtime: Runtime, dated_assignment: bool) -> 
     )
 
     # -- the policy opens the case ---------------------------------------------------------
-    waiting = _waiting_case(client, coordinatore, domanda["id"])
+    waiting = _waiting_case(client, runtime, coordinatore, domanda["id"])
     caso_id = waiting["id"]
     assert (waiting["origine"], waiting["area_utenza"], waiting["stato"]) == (
         "inoltro",

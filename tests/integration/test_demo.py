@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from services.cli import main
@@ -11,6 +12,8 @@ from services.demo import DEMO_REQUESTS, load_demo_identities
 from shared.keys import init_key_directory
 from shared.ledger.district import open_district
 from shared.settings import Settings
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
 
 
 def _requests(settings: Settings) -> int:

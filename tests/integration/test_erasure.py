@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +31,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from services.cli import _create_demo, main
+from services.cli import main
 from services.reporting.siuss.dovuti import flussi
 from services.runtime import create_app, open_runtime, rebuild_projections
 from shared.events import Actor, CommandContext, acting
@@ -40,7 +41,11 @@ from shared.ledger.mapper import canonical_json
 from shared.persons import keystore as keystore_module
 from shared.persons.keystore import KEY_CACHE_SECONDS, KeyStore
 from shared.settings import Settings
+from tests.support.demo_district import copy_demo_district
 from tests.support.runtime import bearer, demo_settings, token
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
+
 
 MOTIVO = "RICHIESTA_INTERESSATO"
 PROTOCOLLO = "0012345/2025"
@@ -237,9 +242,8 @@ class _Clock:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    settings = demo_settings(tmp_path_factory.mktemp("oblio"))
-    assert _create_demo(settings)
+def scenario(tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path) -> Scenario:
+    settings = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("oblio"))
     clock = _Clock()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(keystore_module, "time", clock)

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from services.runtime import Runtime, create_app, open_runtime
 from tests.support.runtime import demo_settings
 
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
+
 ADDRESS_LIMIT = 30
 NAME_LIMIT = 10
 
@@ -21,6 +23,7 @@ NAME_LIMIT = 10
 def _login(
     client: TestClient, username: str, password: str, forwarded: str | None = None
 ) -> httpx.Response:
+
     response: httpx.Response = client.post(
         "/api/auth/token",
         data={"grant_type": "password", "username": username, "password": password},

@@ -8,7 +8,6 @@ PostgreSQL, and district (the intake relay publishes to a real Kafka broker).
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID, uuid4
@@ -332,9 +331,9 @@ def _fields(caso: LedgerAggregate) -> dict[str, Any]:
 
 
 @pytest.fixture
-def prefix() -> str:
+def prefix(topic_prefix: str) -> str:
     """A topic prefix of its own for each test, on the shared broker."""
-    return f"t{uuid.uuid4().hex[:10]}"
+    return topic_prefix
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +22,15 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import MetaData, select
 
-from services.cli import _create_demo, main
+from services.cli import main
 from services.runtime import Runtime, create_app, open_runtime, projections, rebuild_projections
 from shared.events.envelope import LedgerEvent
 from shared.projections.runner import ProjectionRunner
 from shared.settings import SERVICES
-from tests.support.runtime import bearer, demo_settings, token
+from tests.support.demo_district import copy_demo_district
+from tests.support.runtime import bearer, token
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
 
 
 def _catch_up(runtime: Runtime, batch: int = ProjectionRunner.BATCH) -> None:
@@ -40,11 +44,12 @@ def _catch_up(runtime: Runtime, batch: int = ProjectionRunner.BATCH) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[Runtime]:
     """A fresh demo district, its ledgers verified once (so that the verification read model
     has rows too), its read models caught up."""
-    settings = demo_settings(tmp_path_factory.mktemp("demo"))
-    assert _create_demo(settings)
+    settings = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("demo"))
     env = {"AMBITO_DATA_DIR": str(settings.data_dir), "AMBITO_KEY_DIR": str(settings.key_dir)}
     verified = CliRunner().invoke(main, ["audit", "verify"], env=env)
     assert verified.exit_code == 0, verified.output

@@ -17,19 +17,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bench.projections import Generator
-from services.cli import _create_demo
 from services.runtime import Runtime, create_app, open_runtime
 from shared.identity.demo import ALL_COMUNI
 from shared.projections.runner import ProjectionRunner
 from shared.settings import SERVICES
 from tests.support import osservatorio_atteso as atteso
-from tests.support.runtime import bearer, demo_settings, token
+from tests.support.demo_district import copy_demo_district
+from tests.support.runtime import bearer, token
 
 API = "/api/reporting/osservatorio"
 TODAY = datetime.now(atteso.ROME)
@@ -46,9 +47,12 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    settings = demo_settings(tmp_path_factory.mktemp("osservatorio-indipendente"))
-    assert _create_demo(settings)
+def world(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[World]:
+    settings = copy_demo_district(
+        demo_district_template, tmp_path_factory.mktemp("osservatorio-indipendente")
+    )
     runtime = open_runtime(settings)
     try:
         ledgers = {service: runtime.district.ledger(service) for service in SERVICES}

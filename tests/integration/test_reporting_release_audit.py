@@ -45,6 +45,8 @@ from services.reporting.osservatorio_queries import OsservatorioQueries, Tabella
 from services.runtime import create_app
 from tests.support.runtime import bearer, open_demo_runtime, token
 
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
+
 API = "/api/reporting/osservatorio"
 ANNO = datetime.now(UTC).astimezone(ZoneInfo("Europe/Rome")).year
 AREE = ("FAM", "DIS", "ADD", "ELD", "IMMNOM", "POV", "MULBEN")
@@ -72,6 +74,7 @@ DOMANDE_INCROCIO = (
     ("B292", "DIS", "sportello", 6, 3),
     ("G965", "POV", "telefono", 6, 2),
 )
+
 CASI_INCROCIO = tuple(("E094", "ELD") for _ in range(4))
 
 Domande = tuple[tuple[str, str, str, int, int], ...]

@@ -15,7 +15,6 @@ import base64
 import itertools
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,12 +31,14 @@ from openapi_core.datatypes import RequestParameters
 from sqlalchemy import select
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from services.cli import _create_demo
 from services.reporting.siuss import SchemaSiuss
 from services.reporting.siuss.dovuti import flussi
 from services.runtime import Runtime, create_app, open_runtime
 from shared.identity.demo import DEMO_USERS
-from tests.support.runtime import bearer, demo_settings, token
+from tests.support.demo_district import copy_demo_district
+from tests.support.runtime import bearer, settle, token
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "siuss"
 NS = {"c": "http://inps.it/Casellario"}
@@ -46,6 +47,7 @@ SPEC = OpenAPI.from_file_path(
     str(FIXTURES / "api-comuni.yaml"),
     config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
 )
+
 SERVER = "https://api.example.com"
 """The spec's server: requests are validated as if sent to it."""
 
@@ -101,9 +103,10 @@ class Distretto:
 
 
 @pytest.fixture(scope="module")
-def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
-    settings = demo_settings(tmp_path_factory.mktemp("siuss"))
-    assert _create_demo(settings)
+def distretto(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[Distretto]:
+    settings = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("siuss"))
     runtime = open_runtime(settings)
     schemi = {
         "PS_PSA_SINA": SchemaSiuss.da_xsd(
@@ -280,12 +283,9 @@ def test_each_outcome_is_recorded_once_and_listed_for_coordinators(distretto: Di
             )
         }
     coordinatore = bearer(token(distretto.client, "coordinatore"))
-    for _ in range(50):
-        respinti = distretto.client.get("/api/reporting/siuss/respinti", headers=coordinatore)
-        assert respinti.status_code == 200
-        if len(respinti.json()["items"]) >= 3:
-            break
-        time.sleep(0.1)
+    settle(distretto.runtime)
+    respinti = distretto.client.get("/api/reporting/siuss/respinti", headers=coordinatore)
+    assert respinti.status_code == 200
     listed = {r["id_flusso"]: r for r in respinti.json()["items"]}
     for voce, codice in zip(voci[1:], codici[1:], strict=True):
         assert listed[voce["id_flusso"]]["esito"] == codice

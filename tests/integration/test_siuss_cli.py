@@ -8,18 +8,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from services.cli import _create_demo, main
+from services.cli import main
 from services.reporting.siuss import SchemaSiuss
 from shared.settings import Settings
-from tests.support.runtime import demo_settings
+from tests.support.demo_district import copy_demo_district
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "siuss"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    found = demo_settings(tmp_path_factory.mktemp("siuss-cli"))
-    assert _create_demo(found)
+def settings(tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path) -> Settings:
+    found = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("siuss-cli"))
     return found
 
 

@@ -21,10 +21,10 @@ import base64
 import copy
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
@@ -39,7 +39,6 @@ from lxml import etree
 from prometheus_client import REGISTRY
 
 from services.casework.application import ApriCaso
-from services.cli import _create_demo
 from services.network.application import Atto as AttoRete
 from services.network.domain import DatiRisorsa
 from services.runtime import Runtime, create_app, open_runtime
@@ -47,7 +46,11 @@ from shared.auth.principal import Principal
 from shared.auth.richiesta import Richiesta
 from shared.calendar import is_working_day
 from shared.persons.dati import Persona
-from tests.support.runtime import bearer, demo_settings, token
+from tests.support.demo_district import copy_demo_district
+from tests.support.runtime import bearer, settle, token
+
+pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
+
 
 ROME = ZoneInfo("Europe/Rome")
 COMUNI = frozenset({"E094", "B292", "G965"})
@@ -85,7 +88,7 @@ def _mattina_lavorativa() -> datetime:
     return datetime.combine(day, datetime.min.time(), ROME).replace(hour=10)
 
 
-def _prepara(client: TestClient, h: dict[str, dict[str, str]]) -> dict[str, str]:
+def _prepara(client: TestClient, runtime: Runtime, h: dict[str, dict[str, str]]) -> dict[str, str]:
     """What the write operations act on: a desk, a resource, a request with an appointment
     and an application, a case in charge of ``as.anziani`` with an assessment, a court
     order, a project and three interventions, a collaboration, two break-glass reads."""
@@ -275,28 +278,25 @@ def _prepara(client: TestClient, h: dict[str, dict[str, str]]) -> dict[str, str]
                 headers=h["as.minori"],
             )
         )
-    letture = []
-    for _ in range(50):
-        elenco = _ok(
-            client.get(
-                "/api/reporting/accessi-emergenza",
-                params={"stato": "da_rivedere"},
-                headers=h["coordinatore"],
-            )
-        )["items"]
-        letture = [i["lettura_id"] for i in elenco if i["caso_id"] == ctx["caso_id"]]
-        if len(letture) >= 2:
-            break
-        time.sleep(0.1)
+    settle(runtime)
+    elenco = _ok(
+        client.get(
+            "/api/reporting/accessi-emergenza",
+            params={"stato": "da_rivedere"},
+            headers=h["coordinatore"],
+        )
+    )["items"]
+    letture = [i["lettura_id"] for i in elenco if i["caso_id"] == ctx["caso_id"]]
     assert len(letture) >= 2
     ctx["lettura_conferma"], ctx["lettura_contestazione"] = letture[:2]
     return ctx
 
 
 @pytest.fixture(scope="module")
-def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
-    impostazioni = demo_settings(tmp_path_factory.mktemp("testi"))
-    assert _create_demo(impostazioni)
+def distretto(
+    tmp_path_factory: pytest.TempPathFactory, demo_district_template: Path
+) -> Iterator[Distretto]:
+    impostazioni = copy_demo_district(demo_district_template, tmp_path_factory.mktemp("testi"))
     runtime = open_runtime(impostazioni)
     app = create_app(runtime)
     SPEC_CORRENTE["spec"] = app.openapi()
@@ -309,7 +309,7 @@ def distretto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distretto]:
         )
         assert risposta.status_code == 200, risposta.text
         d = Distretto(runtime, client, app, headers, bearer(risposta.json()["access_token"]))
-        d.ctx = _prepara(client, headers)
+        d.ctx = _prepara(client, runtime, headers)
         yield d
     runtime.close()
 
@@ -962,13 +962,11 @@ def test_a_malformed_outcome_is_kept_for_coordinators_and_never_dropped(d: Distr
     )
     assert risposta.status_code == 204, risposta.text
     coordinatore = d.headers["coordinatore"]
-    for _ in range(50):
-        elenco = d.client.get("/api/reporting/siuss/esiti-scartati", headers=coordinatore)
-        assert elenco.status_code == 200, elenco.text  # no such list before the fix
-        voci = elenco.json()["items"]
-        if len(voci) >= 3:
-            break
-        time.sleep(0.1)
+    settle(d.runtime)
+    elenco = d.client.get("/api/reporting/siuss/esiti-scartati", headers=coordinatore)
+    assert elenco.status_code == 200, elenco.text  # no such list before the fix
+    voci = elenco.json()["items"]
+    assert len(voci) >= 3
     per_indice = {v["indice"]: v for v in voci[:3]}
     assert per_indice[0]["campo"] == "codice_esito"
     assert per_indice[0]["id_flusso"] == flusso["id_flusso"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +21,28 @@ import httpx
 from services.demo import load_demo_identities
 from services.runtime import Runtime, open_runtime
 from shared.keys import init_key_directory
+from shared.policies.runner import PolicyRunner
+from shared.projections.runner import ProjectionRunner
 from shared.settings import Settings
 from tests.support.postgres import free_port
 
 
 def demo_settings(base: Path) -> Settings:
+    """District keys and the demo identities (users, clients, comuni), no history yet.
+
+    A copy of this process's first: hashing the demo users' passwords with the production
+    argon2id parameters takes seconds, and most integration tests start from here."""
+    template = _demo_identities()
+    settings = Settings(data_dir=base / "data", key_dir=base / "keys")
+    shutil.copytree(template.data_dir, settings.data_dir, dirs_exist_ok=True)
+    shutil.copytree(template.key_dir, settings.key_dir, dirs_exist_ok=True)
+    return settings
+
+
+@functools.cache
+def _demo_identities() -> Settings:
+    base = Path(tempfile.mkdtemp(prefix="ambito-identita-"))
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
     settings = Settings(data_dir=base / "data", key_dir=base / "keys")
     init_key_directory(settings.key_dir)
     load_demo_identities(settings)
@@ -30,6 +51,21 @@ def demo_settings(base: Path) -> Settings:
 
 def open_demo_runtime(base: Path) -> Runtime:
     return open_runtime(demo_settings(base))
+
+
+def settle(runtime: Runtime, timeout: float = 60) -> None:
+    """Read your writes in process, by position: returns once every policy of the runtime,
+    then every projection, has handled each of its ledgers up to the head it has now (what
+    the policies record on the way included). Tests wait with this, never by sleeping."""
+    for policy in runtime.policies:
+        if isinstance(policy, PolicyRunner):
+            head = policy.source.max_notification_id() or 0
+            assert policy.wait_for(policy.source.name, head, timeout), policy.name
+    for feed in runtime.feeds:
+        if isinstance(feed, ProjectionRunner):
+            for source, recorder in feed.sources.items():
+                head = recorder.max_notification_id() or 0
+                assert feed.wait_for(source, head, timeout), (feed.name, source, head)
 
 
 def token(client: httpx.Client, username: str, password: str = "demo") -> str:
