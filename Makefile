@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= ambito-demo
 ## pytest-xdist workers: one per core by default (the run's servers and demo are shared).
 WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope --no-loadscope-reorder
+## Tests' files in memory where the machine has it (SQLite commits skip the disk's fsync).
+TEST_TMPDIR ?= $(shell test -w /dev/shm && echo /dev/shm || echo /tmp)
+PYTEST := TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n $(WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: venv run test lint typecheck unit integration e2e steady bench postgres kafka clean
 

@@ -436,3 +436,68 @@ def _linked_by_the_old_code(runtime: Runtime, persona_id: str) -> str:
         )
     intake.save(domanda)
     return str(domanda.id)
+
+
+def test_a_case_s_social_worker_rectifies_its_person_and_bad_decisions_are_refused(
+    district: District,
+) -> None:
+    opened = district.post(
+        f"{CASEWORK}/casi",
+        {
+            "comune": "E094",
+            "area_utenza": "ELD",
+            "origine": "emergenza",
+            "motivo": "Trovata sola in casa senza riscaldamento",
+            "persona": GIUSEPPINA,
+        },
+        "coordinatore",
+    )
+    assert opened.status_code == 201, opened.text
+    path = f"{CASEWORK}/casi/{opened.json()['id']}"
+    assigned = district.post(
+        f"{path}/assegnazione", {"assistente_sociale": "as.anziani"}, "coordinatore"
+    )
+    assert assigned.status_code == 200, assigned.text
+    corrected = {
+        **GIUSEPPINA,
+        "cittadinanza": 380,
+        "residenza": {"paese": 380, "comune_istat": "015108"},
+    }
+    rettifica = district.post(
+        f"{path}/rettifica-persona",
+        {"persona": corrected, "motivo": "Residenza indicata dalla persona con documento"},
+        "as.anziani",
+    )
+    assert rettifica.status_code == 200, rettifica.text
+    persona = district.get(path, "as.anziani").json()["persona"]
+    assert persona["residenza"]["comune_istat"] == "015108"
+    head = district.runtime.district.ledger("casework").recorder.max_notification_id()
+
+    # a coordinatore's decision that does not fit is refused naming its field
+    other = "5e1d0f2a-0000-4000-8000-00000000beef"
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({"esito": "separata"}, "persona"),
+        ({"esito": "separata", "persona": MARIO, "persona_id": other}, "persona_id"),
+        (
+            {"esito": "separata", "persona": {**MARIO, "codice_fiscale_da_verificare": True}},
+            "codice_fiscale_da_verificare",
+        ),
+        ({"esito": "distinta", "persona": MARIO}, "persona"),
+        ({"esito": "distinta", "persona_id": other}, "persona_id"),
+        ({"esito": "collegata"}, "persona_id"),  # nobody else holds her codice fiscale
+        ({"esito": "collegata", "persona_id": other}, "persona_id"),
+    ]
+    for body, campo in refusals:
+        refused = district.post(
+            f"{path}/attribuzione-persona", {**body, "motivo": "Verifica"}, "coordinatore"
+        )
+        assert refused.status_code == 422, (body, refused.text)
+        assert _fields(refused) == {campo}, body
+    # separating her onto her own data would change nothing
+    same = district.post(
+        f"{path}/attribuzione-persona",
+        {"esito": "separata", "persona": corrected, "motivo": "Verifica"},
+        "coordinatore",
+    )
+    assert same.status_code == 409, same.text
+    assert district.runtime.district.ledger("casework").recorder.max_notification_id() == head

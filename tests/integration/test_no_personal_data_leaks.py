@@ -56,7 +56,8 @@ def _token(client: httpx.Client, **form: str) -> dict[str, str]:
 
 
 def _wait_for_lists(client: httpx.Client, headers: dict[str, str]) -> dict[str, str]:
-    """Real values for path and required query parameters, once the read models list them."""
+    """Real values for path and required query parameters, each read once its read model
+    holds its ledger's head (the demo's history included)."""
     lists = {
         "caso_id": ("/api/casework/casi", "id"),
         "domanda_id": ("/api/intake/istanze", "domanda_id"),
@@ -67,15 +68,19 @@ def _wait_for_lists(client: httpx.Client, headers: dict[str, str]) -> dict[str, 
         "sportello_id": ("/api/intake/sportelli", "id"),
     }
     ids: dict[str, str] = {}
-    deadline = time.monotonic() + 120
-    while len(ids) < len(lists):
-        assert time.monotonic() < deadline, f"read models never listed {set(lists) - set(ids)}"
-        for name, (path, key) in lists.items():
-            if name not in ids:
-                items = client.get(path, headers=headers).json().get("items") or []
-                if items:
-                    ids[name] = str(items[0][key])
-        time.sleep(0.5)
+    for name, (path, key) in lists.items():
+        service = path.split("/")[2]
+        head = client.get(f"/api/{service}/stato", headers=headers).json()["posizione"]
+        deadline = time.monotonic() + 120
+        while True:  # each try waits up to 5 s for the position in the server
+            response = client.get(path, params={"attendi_posizione": head}, headers=headers)
+            if response.status_code != 503:
+                break
+            assert time.monotonic() < deadline, f"{path} never reached {service}'s {head}"
+        assert response.status_code == 200, (path, response.status_code)
+        items = response.json()["items"]
+        assert items, f"{path} lists nothing"
+        ids[name] = str(items[0][key])
     return ids
 
 

@@ -16,7 +16,7 @@ done
 for run in $(seq 1 "$runs"); do
   echo "== run $run of $runs, with two CPU-bound processes beside it"
   start=$(date +%s)
-  .venv/bin/pytest -q -p no:cacheprovider -n "${WORKERS:-auto}" --dist loadscope --no-loadscope-reorder \
+  TMPDIR=${TMPDIR:-/dev/shm} .venv/bin/pytest -q -p no:cacheprovider -n "${WORKERS:-auto}" --dist loadscope --no-loadscope-reorder \
     -m "integration or e2e" tests/integration tests/e2e
   echo "== run $run passed in $(($(date +%s) - start)) s"
 done
