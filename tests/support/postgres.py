@@ -1,12 +1,9 @@
-"""One real PostgreSQL server per test run, started by deploy/postgres/pg."""
+"""PostgreSQL started by deploy/postgres/pg: databases on a server, and a throwaway server for a
+benchmark (the tests share the run's one, ``tests.support.servers``)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,23 +24,17 @@ def free_port() -> int:
 
 @contextmanager
 def postgres_server(*, fast: bool = True) -> Iterator[str]:
-    """Yields the admin URL of a throwaway server; AMBITO_TEST_POSTGRES_URL reuses one."""
-    given = os.environ.get("AMBITO_TEST_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    directory = Path(tempfile.mkdtemp(prefix="ambito-pg-", dir="/tmp"))
-    directory.chmod(0o755)
-    cluster = directory / "cluster"
-    arguments = [str(PG_SCRIPT), "start", str(cluster), str(free_port())]
-    if fast:
-        arguments.append("--fast")
-    url = subprocess.run(arguments, check=True, capture_output=True, text=True).stdout.strip()
+    """Yields the admin URL of a throwaway server; AMBITO_TEST_POSTGRES_URL reuses one.
+
+    For benchmarks (``fast=False`` keeps fsync on); the tests share the run's server
+    (``tests.support.servers``)."""
+    from tests.support.servers import start_postgres, stop
+
+    started = start_postgres(fast=fast)
     try:
-        yield url
+        yield started.address
     finally:
-        subprocess.run([str(PG_SCRIPT), "stop", str(cluster)], check=False, capture_output=True)
-        shutil.rmtree(directory, ignore_errors=True)
+        stop(started)
 
 
 def create_database(admin_url: str, prefix: str = "t", *, name: str | None = None) -> str:

@@ -48,21 +48,28 @@ def shared_server(run_directory: Path, name: str, start: Callable[[], Started]) 
 def stop_all(run_directory: Path) -> None:
     """Stops every server the run started (called once, when the whole run ends)."""
     for state in sorted(run_directory.glob("server-*.json")):
-        started = Started(**json.loads(state.read_text("utf-8")))
-        subprocess.run(started.stop, check=False, capture_output=True)
-        shutil.rmtree(started.directory, ignore_errors=True)
+        stop(Started(**json.loads(state.read_text("utf-8"))))
         state.unlink()
 
 
-def start_postgres() -> Started:
-    """A throwaway PostgreSQL cluster (fsync off); AMBITO_TEST_POSTGRES_URL reuses one."""
+def stop(started: Started) -> None:
+    subprocess.run(started.stop, check=False, capture_output=True)
+    if started.directory:
+        shutil.rmtree(started.directory, ignore_errors=True)
+
+
+def start_postgres(*, fast: bool = True) -> Started:
+    """A throwaway PostgreSQL cluster (fsync off when ``fast``); AMBITO_TEST_POSTGRES_URL
+    reuses one."""
     given = os.environ.get("AMBITO_TEST_POSTGRES_URL")
     if given:
         return Started(given, ["true"], "")
     directory = Path(tempfile.mkdtemp(prefix="ambito-pg-", dir="/tmp"))
     directory.chmod(0o755)
     cluster = directory / "cluster"
-    arguments = [str(PG_SCRIPT), "start", str(cluster), str(free_port()), "--fast"]
+    arguments = [str(PG_SCRIPT), "start", str(cluster), str(free_port())]
+    if fast:
+        arguments.append("--fast")
     url = subprocess.run(arguments, check=True, capture_output=True, text=True).stdout.strip()
     return Started(url, [str(PG_SCRIPT), "stop", str(cluster)], str(directory))
 
