@@ -35,7 +35,7 @@ from tests.support.intake_flow import (
 )
 from tests.support.personal_data import demo_persons, full_names_and_codes, leaks
 from tests.support.reporting_flow import observatory_figures, run_reporting_flow
-from tests.support.runtime import CONTRACT_BODY, run_cli
+from tests.support.runtime import CONTRACT_BODY, TIMEOUT, run_cli
 from tests.support.siuss_flow import run_siuss_flow
 
 pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
@@ -65,17 +65,23 @@ def test_requests_received_by_intake_reach_the_reporting_read_model(district: Di
     district.start()  # intake, casework, network, reporting: four processes
     operatore = district.token("intake", "operatore")
     created = httpx.post(
-        f"{district.url('intake')}/api/intake/domande", json=CONTRACT_BODY, headers=operatore
+        f"{district.url('intake')}/api/intake/domande",
+        json=CONTRACT_BODY,
+        headers=operatore,
+        timeout=TIMEOUT,
     )
     assert created.status_code == 201, created.text
     rows = district.projected(created.json()["posizione"])
     assert sum(count for _, _, count in rows) == 49  # the demo's 48, and this one
     for service in ("casework", "network"):
-        status = httpx.get(f"{district.url(service)}/readyz")
+        status = httpx.get(f"{district.url(service)}/readyz", timeout=TIMEOUT)
         assert status.status_code == 200, status.text
-    metrics = httpx.get(f"{district.url('intake')}/metrics").text
+    metrics = httpx.get(f"{district.url('intake')}/metrics", timeout=TIMEOUT).text
     assert 'ambito_relay_lag_events{stream="intake"} 0.0' in metrics
-    assert "ambito_consumer_lag_messages" in httpx.get(f"{district.url('reporting')}/metrics").text
+    assert (
+        "ambito_consumer_lag_messages"
+        in httpx.get(f"{district.url('reporting')}/metrics", timeout=TIMEOUT).text
+    )
     _network_flow(district)
     _intake_flow(district)
     incremental = district.read_model()
@@ -102,7 +108,10 @@ def _network_flow(district: District) -> None:
     operatore = district.token("intake", "operatore")
     request = {**CONTRACT_BODY, "comune": "B292", "area_utenza": "IMMNOM"}
     created = httpx.post(
-        f"{district.url('intake')}/api/intake/domande", json=request, headers=operatore
+        f"{district.url('intake')}/api/intake/domande",
+        json=request,
+        headers=operatore,
+        timeout=TIMEOUT,
     )
     assert created.status_code == 201, created.text
     counts = district.projected(created.json()["posizione"])
@@ -251,7 +260,7 @@ def _wait_for_relay_backlog(district: District, timeout: float = 15) -> None:
     pattern = re.compile(r'ambito_relay_lag_events\{stream="intake"\} (\d+)')
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = pattern.search(httpx.get(f"{district.url('intake')}/metrics").text)
+        found = pattern.search(httpx.get(f"{district.url('intake')}/metrics", timeout=TIMEOUT).text)
         if found and float(found.group(1)) > 0:
             return
         time.sleep(0.01)
@@ -287,6 +296,7 @@ def test_a_killed_intake_and_a_consumer_dying_before_commit_lose_nothing(
         f"{district.url('intake')}/api/intake/domande",
         json=CONTRACT_BODY,
         headers=district.token("intake", "operatore"),
+        timeout=TIMEOUT,
     )
     assert more.status_code == 201
     dying = subprocess.run(

@@ -27,7 +27,7 @@ from tests.support.intake_flow import (
     run_intake_flow,
 )
 from tests.support.reporting_flow import observatory_figures, run_reporting_flow
-from tests.support.runtime import CONTRACT_BODY, ServerProcess, bearer, server
+from tests.support.runtime import CONTRACT_BODY, TIMEOUT, ServerProcess, bearer, server
 from tests.support.siuss_flow import run_siuss_flow
 
 pytestmark = pytest.mark.slow  # see decision 0036: scheduled first
@@ -37,6 +37,7 @@ def _token(base_url: str, username: str) -> dict[str, str]:
     response = httpx.post(
         f"{base_url}/api/auth/token",
         data={"grant_type": "password", "username": username, "password": "demo"},
+        timeout=TIMEOUT,
     )
     assert response.status_code == 200, response.text
     return bearer(response.json()["access_token"])
@@ -53,11 +54,16 @@ def test_serve_demo_records_a_request_and_reads_it_back(tmp_path: Path) -> None:
         process.start(demo=True)
         operatore = _token(process.url, "operatore")
         created = httpx.post(
-            f"{process.url}/api/intake/domande", json=CONTRACT_BODY, headers=operatore
+            f"{process.url}/api/intake/domande",
+            json=CONTRACT_BODY,
+            headers=operatore,
+            timeout=TIMEOUT,
         )
         assert created.status_code == 201, created.text
         read = httpx.get(
-            f"{process.url}/api/intake/domande/{created.json()['id']}", headers=operatore
+            f"{process.url}/api/intake/domande/{created.json()['id']}",
+            headers=operatore,
+            timeout=TIMEOUT,
         )
         assert read.status_code == 200
         assert read.json()["attore"]["utente"] == "operatore"
@@ -66,10 +72,11 @@ def test_serve_demo_records_a_request_and_reads_it_back(tmp_path: Path) -> None:
             f"{process.url}/api/reporting/domande/conteggi",
             params={"attendi_posizione": created.json()["posizione"]},
             headers=_token(process.url, "coordinatore"),
+            timeout=TIMEOUT,
         )
         assert counts.status_code == 200
         assert sum(item["domande"] for item in counts.json()["items"]) >= 49  # demo + this one
-        metrics = httpx.get(f"{process.url}/metrics").text
+        metrics = httpx.get(f"{process.url}/metrics", timeout=TIMEOUT).text
         assert 'ambito_events_appended_total{service="intake",type="DomandaRicevuta"}' in metrics
     assert _verify(process).returncode == 0
 

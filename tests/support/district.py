@@ -21,7 +21,7 @@ from shared.projections.runner import ProjectionRunner
 from shared.settings import SERVICES
 from tests.support.kafka import KAFKA_SCRIPT
 from tests.support.postgres import create_database, free_port
-from tests.support.runtime import ServerProcess, bearer
+from tests.support.runtime import TIMEOUT, ServerProcess, bearer
 
 Rows = list[tuple[str, str, int]]
 
@@ -56,13 +56,16 @@ class District:
         response = httpx.post(
             f"{self.url(service)}/api/auth/token",
             data={"grant_type": "password", "username": username, "password": "demo"},
+            timeout=TIMEOUT,
         )
         assert response.status_code == 200, response.text
         return bearer(response.json()["access_token"])
 
     def intake_head(self) -> int:
         answer = httpx.get(
-            f"{self.url('intake')}/api/intake/stato", headers=self.token("intake", "operatore")
+            f"{self.url('intake')}/api/intake/stato",
+            headers=self.token("intake", "operatore"),
+            timeout=TIMEOUT,
         )
         return int(answer.json()["posizione"])
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from shared.calendar import is_working_day
-from tests.support.runtime import CONTRACT_BODY
+from tests.support.runtime import CONTRACT_BODY, TIMEOUT
 
 ROME = ZoneInfo("Europe/Rome")
 PERSONA: dict[str, Any] = dict(CONTRACT_BODY["persona"])  # type: ignore[call-overload]
@@ -63,13 +63,17 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
             f"{intake}/api/intake/sportelli",
             json={"comune": "E094", "nome": "Sportello prova e2e"},
             headers=admin,
+            timeout=TIMEOUT,
         ),
         201,
     )["id"]
     hours = [{"giorno": day, "dalle": "08:00", "alle": "18:00"} for day in range(5)]
     _ok(
         httpx.put(
-            f"{intake}/api/intake/sportelli/{desk}/orari", json={"fasce": hours}, headers=admin
+            f"{intake}/api/intake/sportelli/{desk}/orari",
+            json={"fasce": hours},
+            headers=admin,
+            timeout=TIMEOUT,
         )
     )
 
@@ -86,12 +90,17 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
             "residenza": {"paese": 380, "comune_istat": "015108", "indirizzo": "Via Roma 1"},
         },
     }
-    domanda = _ok(httpx.post(f"{intake}/api/intake/domande", json=body, headers=operatore), 201)
+    domanda = _ok(
+        httpx.post(f"{intake}/api/intake/domande", json=body, headers=operatore, timeout=TIMEOUT),
+        201,
+    )
     path = f"{intake}/api/intake/domande/{domanda['id']}"
     _identity_step(intake, operatore, headers("intake", "coordinatore"), body, domanda["id"])
 
     def act(suffix: str, payload: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        return _ok(httpx.post(f"{path}/{suffix}", json=payload, headers=operatore), status)
+        return _ok(
+            httpx.post(f"{path}/{suffix}", json=payload, headers=operatore, timeout=TIMEOUT), status
+        )
 
     # a retried act carrying the same Idempotency-Key is recorded once and answered the same
     retry = {**operatore, "Idempotency-Key": f"e2e-informazioni-{domanda['id']}"}
@@ -100,6 +109,7 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
             f"{path}/informazioni",
             json={"servizi": ["Assistenza domiciliare (SAD)"]},
             headers=retry,
+            timeout=TIMEOUT,
         )
         for _ in range(2)
     ]
@@ -122,13 +132,17 @@ def run_intake_flow(url: Url, headers: Headers, risorsa_id: str) -> Outcome:
     )
     act("istanze", {"tipo": "SAD", "protocollo": "2026/0451"}, 201)
     act("inoltro", {"area_utenza": "ELD", "motivo": "Valutazione per l'assistenza domiciliare"})
-    refused = httpx.post(f"{path}/chiusura", json={"esito": "inviata"}, headers=operatore)
+    refused = httpx.post(
+        f"{path}/chiusura", json={"esito": "inviata"}, headers=operatore, timeout=TIMEOUT
+    )
     assert refused.status_code == 409  # an appointment is still booked
     act(f"appuntamenti/{booked['creato']}/annullamento", {"motivo": "La figlia la accompagna"})
     closed = act("chiusura", {"esito": "inviata"})
     assert closed["posizione"] > oriented["posizione"]
 
-    history = _ok(httpx.get(f"{path}/storia", headers=headers("intake", "coordinatore")))
+    history = _ok(
+        httpx.get(f"{path}/storia", headers=headers("intake", "coordinatore"), timeout=TIMEOUT)
+    )
     return Outcome(domanda["id"], risorsa_id, closed["posizione"], history["items"])
 
 
@@ -143,14 +157,21 @@ def _identity_step(
     naming the field and no value, then recorded apart, flagged, under another person id;
     the coordinatore finds the record among those to verify and keeps it apart, once."""
     mara = {**body, "persona": {**body["persona"], "nome": "Mara"}}
-    refused = httpx.post(f"{intake}/api/intake/domande", json=mara, headers=operatore)
+    refused = httpx.post(
+        f"{intake}/api/intake/domande", json=mara, headers=operatore, timeout=TIMEOUT
+    )
     assert refused.status_code == 409, refused.text
     assert refused.json()["campi"] == ["nome"]
     assert PERSONA["codice_fiscale"] not in refused.text
     mara["persona"]["codice_fiscale_da_verificare"] = True
-    apart = _ok(httpx.post(f"{intake}/api/intake/domande", json=mara, headers=operatore), 201)
+    apart = _ok(
+        httpx.post(f"{intake}/api/intake/domande", json=mara, headers=operatore, timeout=TIMEOUT),
+        201,
+    )
     people = [
-        _ok(httpx.get(f"{intake}/api/intake/domande/{each}", headers=operatore))["persona"]
+        _ok(httpx.get(f"{intake}/api/intake/domande/{each}", headers=operatore, timeout=TIMEOUT))[
+            "persona"
+        ]
         for each in (domanda_id, apart["id"])
     ]
     assert people[0]["persona_id"] != people[1]["persona_id"]
@@ -160,6 +181,7 @@ def _identity_step(
             f"{intake}/api/intake/persone-da-verificare",
             params={"attendi_posizione": apart["posizione"]},
             headers=coordinatore,
+            timeout=TIMEOUT,
         )
     )["items"]
     assert apart["id"] in {item["id"] for item in listed}
@@ -168,12 +190,14 @@ def _identity_step(
         f"{intake}/api/intake/domande/{apart['id']}/attribuzione-persona",
         json=decision,
         headers=coordinatore,
+        timeout=TIMEOUT,
     )
     assert decided.status_code == 200, decided.text
     again = httpx.post(
         f"{intake}/api/intake/domande/{apart['id']}/attribuzione-persona",
         json=decision,
         headers=coordinatore,
+        timeout=TIMEOUT,
     )
     assert again.status_code == 409, again.text  # decided once
     after = _ok(
@@ -181,6 +205,7 @@ def _identity_step(
             f"{intake}/api/intake/persone-da-verificare",
             params={"attendi_posizione": decided.json()["posizione"]},
             headers=coordinatore,
+            timeout=TIMEOUT,
         )
     )["items"]
     assert apart["id"] not in {item["id"] for item in after}
@@ -226,6 +251,7 @@ def new_resource(network: str, headers: dict[str, str]) -> str:
                 "aree": ["ELD"],
             },
             headers=headers,
+            timeout=TIMEOUT,
         ),
         201,
     )

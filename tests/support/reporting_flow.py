@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.support.casework_flow import STEPS, CaseOutcome
+from tests.support.runtime import TIMEOUT
 
 ROME = ZoneInfo("Europe/Rome")
 Url = Callable[[str], str]
@@ -156,7 +157,12 @@ def run_reporting_flow(
     assert refused.status_code == 403, refused.text
     year = datetime.now(ROME).year
     tables = _ok(
-        httpx.get(f"{reporting}/osservatorio/tabelle", params={"anno": year}, headers=planner)
+        httpx.get(
+            f"{reporting}/osservatorio/tabelle",
+            params={"anno": year},
+            headers=planner,
+            timeout=TIMEOUT,
+        )
     )
     assert tables["items"]
     cells = [cell for table in tables["items"] for row in table["celle"] for cell in row]

@@ -26,6 +26,10 @@ from shared.projections.runner import ProjectionRunner
 from shared.settings import Settings
 from tests.support.postgres import free_port
 
+TIMEOUT = 30.0
+"""Seconds a test's HTTP call to a served process waits for its answer (httpx's default is
+5): a loaded machine answers slowly, and these tests are not about latency."""
+
 
 def demo_settings(base: Path) -> Settings:
     """District keys and the demo identities (users, clients, comuni), no history yet.
