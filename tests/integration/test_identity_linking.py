@@ -47,6 +47,12 @@ GIUSEPPINA: dict[str, Any] = {
     "sesso": "F",
     "luogo_nascita": "E094",
 }
+GIUSEPPINA_RESIDENTE: dict[str, Any] = {
+    **GIUSEPPINA,
+    "cittadinanza": 380,
+    "residenza": {"paese": 380, "comune_istat": "015108"},
+}
+"""Her data as a rectification completes it: citizenship and residence (ISTAT 015108)."""
 MARIO: dict[str, Any] = {
     "nome": "Mario",
     "cognome": "Rossi",
@@ -328,11 +334,7 @@ def test_a_wrongly_linked_request_is_split(district: District) -> None:
 
 def test_rectification_is_an_event_and_the_reads_follow(district: District) -> None:
     first, giuseppina = district.registrata({**GIUSEPPINA, "cittadinanza": 380})
-    corrected = {
-        **GIUSEPPINA,
-        "cittadinanza": 380,
-        "residenza": {"paese": 380, "comune_istat": "015108"},
-    }
+    corrected = GIUSEPPINA_RESIDENTE
     rettifica = district.post(
         f"{API}/domande/{first}/rettifica-persona",
         {"persona": corrected, "motivo": "Residenza indicata dalla persona con documento"},
@@ -458,11 +460,7 @@ def test_a_case_s_social_worker_rectifies_its_person_and_bad_decisions_are_refus
         f"{path}/assegnazione", {"assistente_sociale": "as.anziani"}, "coordinatore"
     )
     assert assigned.status_code == 200, assigned.text
-    corrected = {
-        **GIUSEPPINA,
-        "cittadinanza": 380,
-        "residenza": {"paese": 380, "comune_istat": "015108"},
-    }
+    corrected = GIUSEPPINA_RESIDENTE
     rettifica = district.post(
         f"{path}/rettifica-persona",
         {"persona": corrected, "motivo": "Residenza indicata dalla persona con documento"},
